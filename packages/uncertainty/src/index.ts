@@ -1,0 +1,78 @@
+/**
+ * @packageDocumentation
+ * MedMNIST-compatible metrics, distance-based uncertainty, selective prediction, calibration and SVG/PNG
+ * plots for MedSymmFlow. Pure TypeScript over plain arrays: no tensor library.
+ */
+
+// Calibration
+export {
+  CALIBRATION_DEFAULTS,
+  type CalibrationConfig,
+  expectedCalibrationError,
+  fitTemperature,
+  negativeLogLikelihood,
+  type ReliabilityBin,
+  type ReliabilityDiagram,
+  type ResolvedTemperatureFitConfig,
+  reliabilityDiagram,
+  TEMPERATURE_FIT_DEFAULTS,
+  type TemperatureFit,
+  type TemperatureFitConfig,
+} from './calibration';
+// Distances → scores, probabilities, uncertainty
+export {
+  correctness,
+  DISTANCE_SCORES_DEFAULTS,
+  type DistanceScoreMethod,
+  type DistanceScoresConfig,
+  distanceAuc,
+  distanceProbabilities,
+  distanceUncertainty,
+  type ResolvedDistanceScoresConfig,
+  scoresFromDistances,
+} from './distance-scores';
+export {
+  evaluateMedmnist,
+  getACC,
+  getAUC,
+  MEDMNIST_TASKS,
+  type MedmnistScores,
+  type MedmnistTask,
+} from './medmnist-metrics';
+// Plots
+export {
+  type LabelledCurve,
+  PLOT_DEFAULTS,
+  type PlotConfig,
+  reliabilityDiagramSvg,
+  riskCoverageSvg,
+  type SelectivePredictionPlotConfig,
+  selectivePredictionSvg,
+} from './plots/plots';
+export { type SvgToPngConfig, svgToPng } from './plots/png';
+// MedMNIST metrics
+export { rocAuc } from './roc-auc';
+// Selective prediction
+export {
+  type AurcResult,
+  applyRejectionThreshold,
+  aurc,
+  coverageAtAccuracy,
+  evaluateRejection,
+  fitRejectionThreshold,
+  type RejectionEvaluation,
+  type RejectionThreshold,
+  type ResolvedSelectivePredictionConfig,
+  type RiskCoverageCurve,
+  type RiskCoveragePoint,
+  rejectionRateAt,
+  riskCoverageCurve,
+  SELECTIVE_PREDICTION_DEFAULTS,
+  type SelectivePredictionConfig,
+  type SelectivePredictionCurve,
+  type SelectivePredictionPoint,
+  selectivePrediction,
+} from './selective-prediction';
+
+// Version
+export { version } from './version';

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import {
+  reliabilityDiagram,
+  reliabilityDiagramSvg,
+  riskCoverageCurve,
+  riskCoverageSvg,
+  selectivePrediction,
+  selectivePredictionSvg,
+  svgToPng,
+} from '../index';
+
+const u = [0.1, 0.9, 0.2, 0.8, 0.4, 0.3, 0.7, 0.6, 0.5, 0.05];
+const correct = [1, 0, 1, 1, 1, 1, 0, 1, 0, 1];
+
+function count(svg: string, fragment: string): number {
+  return svg.split(fragment).length - 1;
+}
+
+let resvgAvailable = true;
+try {
+  await import('@resvg/resvg-js');
+} catch {
+  resvgAvailable = false;
+}
+
+describe('selectivePredictionSvg', () => {
+  it('draws labelled axes, title, legend and one line per curve', () => {
+    const curve = selectivePrediction(u, correct);
+    const svg = selectivePredictionSvg([
+      { label: 'EMA <0.999>', curve },
+      { label: 'raw', curve: selectivePrediction([...u].reverse(), correct) },
+    ]);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg" width="640" height="420"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg).toContain('>Selective prediction</text>');
+    expect(svg).toContain('>Rejection rate</text>');
+    expect(svg).toContain('>Accuracy of kept samples</text>');
+    expect(svg).toContain('EMA &lt;0.999&gt;');
+    expect(svg).not.toContain('<0.999>');
+    expect(count(svg, 'class="series"')).toBe(2);
+    expect(svg).toContain('>0%</text>');
+    expect(svg).toContain('>100%</text>');
+  });
+
+  it('places a marker on the curve when only the rejection rate is given', () => {
+    const curve = selectivePrediction(u, correct, { rejectionRates: [0, 0.5] });
+    // accuracy 0.7 at 0 %, 1 at 50 % → 0.85 at 25 %.
+    const withMarker = selectivePredictionSvg(curve, {
+      marker: { rejectionRate: 0.25, label: 'this image' },
+    });
+    const plain = selectivePredictionSvg(curve, {
+      marker: { rejectionRate: 0.25, accuracy: 0.85, label: 'this image' },
+    });
+    expect(withMarker).toContain('this image');
+    const circle = (svg: string) =>
+      /<g class="marker"><circle cx="([\d.]+)" cy="([\d.]+)"/.exec(svg)?.slice(1);
+    expect(circle(withMarker)).toEqual(circle(plain));
+    expect(() => selectivePredictionSvg(curve, { marker: { rejectionRate: 2 } })).toThrow(/\[0, 1\], got 2/);
+  });
+
+  it('validates arguments', () => {
+    expect(() => selectivePredictionSvg([])).toThrow(/at least one curve/);
+    expect(() => selectivePredictionSvg(selectivePrediction(u, correct), { width: 10 })).toThrow(
+      /width must be/,
+    );
+  });
+});
+
+describe('riskCoverageSvg and reliabilityDiagramSvg', () => {
+  it('risk–coverage plot shows AURC in the legend', () => {
+    const rc = riskCoverageCurve(u, correct);
+    const svg = riskCoverageSvg(rc, { title: 'PneumoniaMNIST test' });
+    expect(svg).toContain('>PneumoniaMNIST test</text>');
+    expect(svg).toContain(`AURC ${rc.aurc.toFixed(4)}`);
+    expect(svg).toContain('>Coverage</text>');
+  });
+
+  it('reliability diagram draws one bar per non-empty bin and the diagonal', () => {
+    const diagram = reliabilityDiagram([0.9, 0.1, 0.8, 0.2, 0.3, 0.7, 0.4, 0.6], [0, 1, 1, 1], 2, {
+      bins: 5,
+    });
+    const svg = reliabilityDiagramSvg(diagram);
+    expect(svg).toContain('ECE 25.00%');
+    expect(svg).toContain('Perfect calibration');
+    const accuracyBars = svg.split('<g class="bars"')[1].split('</g>')[0];
+    expect(count(accuracyBars, '<rect')).toBe(3);
+    expect(() => reliabilityDiagramSvg({} as never)).toThrow(/result of reliabilityDiagram/);
+  });
+
+  it.skipIf(!resvgAvailable)('renders PNG through the optional @resvg/resvg-js', async () => {
+    const png = await svgToPng(riskCoverageSvg(riskCoverageCurve(u, correct)), { width: 320 });
+    expect(Array.from(png.subarray(0, 8))).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    // IHDR width (big-endian at byte 16).
+    expect(new DataView(png.buffer, png.byteOffset).getUint32(16)).toBe(320);
+  });
+
+  it('svgToPng rejects non-SVG input', async () => {
+    await expect(svgToPng('hello')).rejects.toThrow(TypeError);
+  });
+});

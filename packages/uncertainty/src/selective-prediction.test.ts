@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyRejectionThreshold,
+  aurc,
+  coverageAtAccuracy,
+  evaluateRejection,
+  fitRejectionThreshold,
+  rejectionRateAt,
+  riskCoverageCurve,
+  SELECTIVE_PREDICTION_DEFAULTS,
+  selectivePrediction,
+} from './index';
+
+describe('selectivePrediction', () => {
+  it('defaults to 0 … 95 % in steps of 5 %', () => {
+    const rates = SELECTIVE_PREDICTION_DEFAULTS.rejectionRates;
+    expect(rates).toHaveLength(20);
+    expect(rates[0]).toBe(0);
+    expect(rates[19]).toBeCloseTo(0.95, 12);
+    // 20 samples: each 5 % step rejects exactly one more sample.
+    const u = Array.from({ length: 20 }, (_, i) => i);
+    const curve = selectivePrediction(
+      u,
+      u.map(() => 1),
+    );
+    expect(curve.points.map((p) => p.rejected)).toEqual(u);
+    expect(curve.points.map((p) => p.kept)).toEqual(u.map((i) => 20 - i));
+  });
+
+  it('rejects the most uncertain first (hand-computed)', () => {
+    const curve = selectivePrediction([0.1, 0.9, 0.2, 0.8], [1, 0, 1, 1], {
+      rejectionRates: [0, 0.25, 0.5, 0.75],
+    });
+    expect(curve.points.map((p) => p.accuracy)).toEqual([0.75, 1, 1, 1]);
+    expect(curve.points.map((p) => p.coverage)).toEqual([1, 0.75, 0.5, 0.25]);
+    expect(curve.points.map((p) => p.threshold)).toEqual([0.9, 0.8, 0.2, 0.1]);
+  });
+
+  it('rejects floor(rate · n) samples', () => {
+    const curve = selectivePrediction([1, 2, 3], [1, 1, 0], { rejectionRates: [0.3, 0.34] });
+    expect(curve.points.map((p) => p.rejected)).toEqual([0, 1]);
+  });
+
+  it('breaks ties deterministically: among equal uncertainties the higher index is rejected first', () => {
+    const rates = { rejectionRates: [0.25, 0.5] };
+    expect(
+      selectivePrediction([0.5, 0.5, 0.5, 0.1], [1, 1, 0, 1], rates).points.map((p) => p.accuracy),
+    ).toEqual([1, 1]);
+    expect(
+      selectivePrediction([0.5, 0.5, 0.5, 0.1], [0, 1, 1, 1], rates).points.map((p) => p.accuracy),
+    ).toEqual([2 / 3, 1 / 2]);
+  });
+
+  it('accepts booleans and typed arrays', () => {
+    const curve = selectivePrediction(new Float32Array([0.3, 0.1]), [false, true], {
+      rejectionRates: [0, 0.5],
+    });
+    expect(curve.points.map((p) => p.accuracy)).toEqual([0.5, 1]);
+  });
+
+  it('rejects bad input', () => {
+    expect(() => selectivePrediction([], [])).toThrow(/empty/);
+    expect(() => selectivePrediction([0.1, Number.NaN], [1, 0])).toThrow(
+      /uncertainty contains NaN at index 1/,
+    );
+    expect(() => selectivePrediction([0.1, 0.2], [1])).toThrow(/1 entries, expected 2/);
+    expect(() => selectivePrediction([0.1], [2])).toThrow(/not binary/);
+    expect(() => selectivePrediction([0.1], [1], { rejectionRates: [1] })).toThrow(/\[0, 1\), got 1/);
+    expect(() => selectivePrediction([0.1], [1], { rejectionRates: [] })).toThrow(/non-empty array/);
+  });
+});
+
+describe('riskCoverageCurve and AURC', () => {
+  it('matches hand-computed AURC and E-AURC', () => {
+    const rc = riskCoverageCurve([0.1, 0.2, 0.3, 0.4], [1, 0, 1, 0]);
+    expect(rc.aurc).toBeCloseTo((0 + 1 / 2 + 1 / 3 + 1 / 2) / 4, 12);
+    expect(rc.optimalAurc).toBeCloseTo((1 / 3 + 1 / 2) / 4, 12);
+    expect(rc.eAurc).toBeCloseTo(0.125, 12);
+    expect(rc.points.map((p) => [p.coverage, p.risk])).toEqual([
+      [0.25, 0],
+      [0.5, 0.5],
+      [0.75, 1 / 3],
+      [1, 0.5],
+    ]);
+  });
+
+  it('spreads errors evenly over tied uncertainties (order-independent)', () => {
+    // k = 1: 0; k = 2: 0.5 expected errors / 2; k = 3: 1 / 3.
+    const expected = (0 + 0.25 + 1 / 3) / 3;
+    expect(aurc([0.1, 0.5, 0.5], [1, 1, 0]).aurc).toBeCloseTo(expected, 12);
+    expect(aurc([0.1, 0.5, 0.5], [1, 0, 1]).aurc).toBeCloseTo(expected, 12);
+    const rc = riskCoverageCurve([0.1, 0.5, 0.5], [1, 0, 1]);
+    expect(rc.points).toHaveLength(2);
+    expect(rc.points[1]).toEqual({ coverage: 1, risk: 1 / 3, threshold: 0.5, kept: 3 });
+  });
+
+  it('all correct → 0; all wrong → AURC 1 and E-AURC 0; perfect ranking → E-AURC 0', () => {
+    expect(aurc([0.3, 0.1, 0.2], [1, 1, 1])).toEqual({ aurc: 0, optimalAurc: 0, eAurc: 0 });
+    expect(aurc([0.3, 0.1, 0.2], [0, 0, 0])).toEqual({ aurc: 1, optimalAurc: 1, eAurc: 0 });
+    expect(aurc([0.1, 0.2, 0.8, 0.9], [1, 1, 0, 0]).eAurc).toBeCloseTo(0, 12);
+    expect(aurc([0.9, 0.8, 0.1, 0.2], [1, 1, 0, 0]).eAurc).toBeGreaterThan(0.4);
+  });
+});
+
+describe('rejection thresholds', () => {
+  const u = [0.1, 0.2, 0.3, 0.4, 0.5];
+  const correct = [1, 1, 0, 1, 0];
+
+  it('coverage at a target accuracy (hand-computed)', () => {
+    expect(coverageAtAccuracy(u, correct, 0.75)).toEqual({
+      threshold: 0.4,
+      targetAccuracy: 0.75,
+      attained: true,
+      accuracy: 0.75,
+      coverage: 0.8,
+      kept: 4,
+    });
+    expect(coverageAtAccuracy(u, correct, 0.9)).toMatchObject({ threshold: 0.2, accuracy: 1, coverage: 0.4 });
+    expect(coverageAtAccuracy(u, correct, 0.6)).toMatchObject({ threshold: 0.5, coverage: 1 });
+  });
+
+  it('reports unattainable targets', () => {
+    const result = coverageAtAccuracy([0.1, 0.2], [0, 1], 0.9);
+    expect(result.attained).toBe(false);
+    expect(result.threshold).toBe(Number.NEGATIVE_INFINITY);
+    expect(result.coverage).toBe(0);
+    expect(result.accuracy).toBeNaN();
+  });
+
+  it('never splits tied uncertainties', () => {
+    // Keeping only the first tied sample would reach 100 %, but a threshold keeps both or neither.
+    expect(coverageAtAccuracy([0.2, 0.2, 0.9], [1, 0, 1], 1).attained).toBe(false);
+  });
+
+  it('fits on validation and evaluates on test', () => {
+    const rule = fitRejectionThreshold(u, correct, 0.75);
+    expect(rule.threshold).toBe(0.4);
+    expect(Array.from(applyRejectionThreshold([0.05, 0.4, 0.41, 0.9], rule.threshold))).toEqual([1, 1, 0, 0]);
+    expect(evaluateRejection([0.05, 0.4, 0.41, 0.9], [1, 0, 1, 1], rule.threshold)).toEqual({
+      accuracy: 0.5,
+      coverage: 0.5,
+      kept: 2,
+      rejected: 2,
+    });
+    expect(evaluateRejection([0.5], [1], 0.1).accuracy).toBeNaN();
+    expect(() => fitRejectionThreshold(u, correct, 0)).toThrow(/\(0, 1\], got 0/);
+    expect(() => applyRejectionThreshold(u, Number.NaN)).toThrow(/threshold must be a number/);
+  });
+
+  it('rejectionRateAt: fraction of reference samples more uncertain', () => {
+    expect(rejectionRateAt(u, 0.3)).toBe(0.4);
+    expect(rejectionRateAt(u, 1)).toBe(0);
+    expect(rejectionRateAt(u, 0)).toBe(1);
+    expect(() => rejectionRateAt(u, Number.NaN)).toThrow(/finite/);
+  });
+});
