@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Writes src/version.ts in every workspace package from its package.json, so the version a library
 // reports is always the one it was published as. Run after `changeset version` (see root package.json).
-import { readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -68,14 +68,22 @@ try {
   const tarballs = {};
   for (const { dir, pkg } of packages) {
     const out = run('pnpm', ['pack', '--pack-destination', tarballDir], { cwd: dir });
-    const file = out.trim().split('\n').filter((line) => line.endsWith('.tgz')).pop();
+    const file = out
+      .trim()
+      .split('\n')
+      .filter((line) => line.endsWith('.tgz'))
+      .pop();
     tarballs[pkg.name] = file.startsWith('/') ? file : join(tarballDir, file);
   }
   const deps = Object.fromEntries(Object.entries(tarballs).map(([name, file]) => [name, `file:${file}`]));
   // overrides make the packages' dependencies on each other resolve to the tarballs too, never the registry.
   writeFileSync(
     join(work, 'package.json'),
-    JSON.stringify({ name: 'user-project', private: true, type: 'module', dependencies: deps, overrides: deps }, null, 2),
+    JSON.stringify(
+      { name: 'user-project', private: true, type: 'module', dependencies: deps, overrides: deps },
+      null,
+      2,
+    ),
   );
   console.log(`pack-test: installing ${packages.length} tarballs into ${work}`);
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: work, stdio: 'inherit' });
@@ -84,9 +92,13 @@ try {
   for (const { dir, pkg } of packages) {
     const installed = join(work, 'node_modules', pkg.name);
     if (pkg.exports?.['.']) {
-      check(`${pkg.name}: ESM import`, () => run('node', ['--input-type=module', '-e', `await import('${pkg.name}')`], { cwd: work }));
+      check(`${pkg.name}: ESM import`, () =>
+        run('node', ['--input-type=module', '-e', `await import('${pkg.name}')`], { cwd: work }),
+      );
       if (pkg.exports['.'].require) {
-        check(`${pkg.name}: CommonJS require`, () => run('node', ['-e', `require('${pkg.name}')`], { cwd: work }));
+        check(`${pkg.name}: CommonJS require`, () =>
+          run('node', ['-e', `require('${pkg.name}')`], { cwd: work }),
+        );
       }
       check(`${pkg.name}: type declarations shipped`, () => {
         for (const condition of Object.values(pkg.exports['.'])) {
@@ -112,7 +124,11 @@ try {
   }
   if (tarballs['@medsymmflow/cli'] && existsSync(join(sharedData, 'pneumoniamnist.npz'))) {
     check('installed medsymmflow verifies the real pneumoniamnist', () => {
-      const out = run(join(work, 'node_modules', '.bin', 'medsymmflow'), ['datasets', 'verify', 'pneumoniamnist', '--json'], { cwd: work, env });
+      const out = run(
+        join(work, 'node_modules', '.bin', 'medsymmflow'),
+        ['datasets', 'verify', 'pneumoniamnist', '--json'],
+        { cwd: work, env },
+      );
       if (JSON.parse(out).md5_ok !== true) throw new Error(out);
     });
   }
