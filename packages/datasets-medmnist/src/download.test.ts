@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedMedmnistFile } from '../../../test/shared-data';
 import { listDir, makeTempDir, tinyMedMnistNpz } from '../test/fixtures';
@@ -15,11 +16,14 @@ import {
   downloadMedMnist,
   ensureDownloaded,
   getDownloadUrl,
+  hashFile,
+  md5File,
   resolveMedMnistRoot,
   verifyFile,
 } from './index';
 
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -127,6 +131,105 @@ describe('downloadFile', () => {
     );
     expect(error).toBeInstanceOf(DownloadError);
     expect(await listDir(temp.dir)).toEqual(['tiny.npz']);
+  });
+});
+
+describe('downloadFile with a SHA-256 checksum and file: URLs', () => {
+  const body = tinyMedMnistNpz({ splits: { train: { count: 12 } } });
+
+  it('saves the file when the SHA-256 matches and returns both digests', async () => {
+    server = await startTestServer({ '/tiny.npz': { body } });
+    const destination = join(temp.dir, 'tiny.npz');
+    const result = await downloadFile({
+      url: `${server.baseUrl}/tiny.npz`,
+      destination,
+      checksum: { algorithm: 'sha256', expected: sha256(body).toUpperCase() },
+    });
+    expect(result).toEqual({ path: destination, md5: md5(body), sha256: sha256(body), bytes: body.length });
+    expect(await hashFile(destination, 'sha256')).toBe(sha256(body));
+    expect(await md5File(destination)).toBe(md5(body));
+  });
+
+  it('discards the file when the SHA-256 differs, even if the MD5 matches', async () => {
+    server = await startTestServer({ '/tiny.npz': { body } });
+    const wrong = sha256(new Uint8Array([1, 2, 3]));
+    const error = await rejection(
+      downloadFile({
+        url: `${server.baseUrl}/tiny.npz`,
+        destination: join(temp.dir, 'tiny.npz'),
+        md5: md5(body),
+        checksum: { algorithm: 'sha256', expected: wrong },
+      }),
+    );
+    expect(error).toBeInstanceOf(ChecksumError);
+    expect((error as ChecksumError).algorithm).toBe('sha256');
+    expect((error as ChecksumError).expected).toBe(wrong);
+    expect(error.message).toContain(`has SHA-256 ${sha256(body)}, expected ${wrong}`);
+    expect(await listDir(temp.dir)).toEqual([]);
+  });
+
+  it('rejects malformed checksums before touching the network', async () => {
+    const destination = join(temp.dir, 'x.npz');
+    let calls = 0;
+    const fetch = async () => {
+      calls++;
+      return new Response('');
+    };
+    await expect(
+      downloadFile({
+        url: 'http://x.invalid/a',
+        destination,
+        fetch,
+        checksum: { algorithm: 'sha256', expected: 'abc' },
+      }),
+    ).rejects.toThrow(/checksum\.expected must be 64 hex digits \(SHA-256\), got "abc"/);
+    await expect(
+      downloadFile({
+        url: 'http://x.invalid/a',
+        destination,
+        fetch,
+        checksum: { algorithm: 'sha1' as 'sha256', expected: '0'.repeat(40) },
+      }),
+    ).rejects.toThrow(/checksum\.algorithm must be one of md5, sha256, got "sha1"/);
+    await expect(downloadFile({ url: 'http://x.invalid/a', destination, fetch, md5: 'xyz' })).rejects.toThrow(
+      /md5 must be 32 hex digits/,
+    );
+    expect(calls).toBe(0);
+  });
+
+  it('copies file: URLs through a temporary file with checksum and progress', async () => {
+    const source = join(temp.dir, 'source', 'tiny.npz');
+    await mkdir(join(temp.dir, 'source'));
+    await writeFile(source, body);
+    const destination = join(temp.dir, 'cache', 'tiny.npz');
+    const events: DownloadProgress[] = [];
+    const result = await downloadFile({
+      url: pathToFileURL(source).href,
+      destination,
+      checksum: { algorithm: 'sha256', expected: sha256(body) },
+      onProgress: (event) => events.push({ ...event }),
+    });
+    expect(result.sha256).toBe(sha256(body));
+    expect(new Uint8Array(await readFile(destination))).toEqual(body);
+    expect(events.at(-1)).toEqual({ receivedBytes: body.length, totalBytes: body.length });
+
+    const wrong = await rejection(
+      downloadFile({
+        url: pathToFileURL(source).href,
+        destination: join(temp.dir, 'other', 'tiny.npz'),
+        checksum: { algorithm: 'sha256', expected: '0'.repeat(64) },
+      }),
+    );
+    expect(wrong).toBeInstanceOf(ChecksumError);
+    expect(await listDir(join(temp.dir, 'other'))).toEqual([]);
+
+    const missingUrl = pathToFileURL(join(temp.dir, 'source', 'missing.npz')).href;
+    const missing = await rejection(
+      downloadFile({ url: missingUrl, destination: join(temp.dir, 'other', 'm.npz') }),
+    );
+    expect(missing).toBeInstanceOf(DownloadError);
+    expect(missing.message).toBe(`Could not copy m.npz from ${missingUrl}: no such file.`);
+    expect(await listDir(join(temp.dir, 'other'))).toEqual([]);
   });
 });
 

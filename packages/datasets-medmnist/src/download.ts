@@ -1,10 +1,11 @@
 /**
  * @file Verified, atomic downloads of MedMNIST files into the cache root.
  *
- * A download streams into a hidden temporary file next to the target while the MD5 is computed; only a
- * complete file with the expected MD5 is renamed into place. Every failure (network error, HTTP error,
- * connection dropped midway, wrong MD5, abort) removes the temporary file, so nothing that looks like a valid
- * dataset file is ever left behind.
+ * A download streams into a hidden temporary file next to the target while the MD5 (and, when a SHA-256 is
+ * expected, the SHA-256) is computed; only a complete file with the expected checksum is renamed into place.
+ * Every failure (network error, HTTP error, connection dropped midway, wrong checksum, abort) removes the
+ * temporary file, so nothing that looks like a valid file is ever left behind. `file:` URLs are copied the
+ * same way (streamed, hashed, temporary file, rename), so local mirrors behave exactly like remote ones.
  *
  * @example
  * ```ts
@@ -24,6 +25,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { temporaryPathFor } from './atomic-write';
 import { ChecksumError, DatasetFileNotFoundError, DownloadError } from './errors';
 import {
@@ -46,14 +48,59 @@ export interface DownloadProgress {
 /** A `fetch`-compatible function (the global `fetch` by default). */
 export type FetchLike = (url: string, init: { signal?: AbortSignal }) => Promise<Response>;
 
+/** Hash algorithms {@link downloadFile} and {@link hashFile} can check. */
+export const CHECKSUM_ALGORITHMS = Object.freeze(['md5', 'sha256'] as const);
+/** A hash algorithm name: `'md5'` or `'sha256'`. */
+export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
+
+/** An expected checksum. */
+export interface Checksum {
+  /** Hash algorithm. */
+  algorithm: ChecksumAlgorithm;
+  /** Expected digest, hex (32 digits for MD5, 64 for SHA-256; case-insensitive). */
+  expected: string;
+}
+
+const HEX_DIGITS: Readonly<Record<ChecksumAlgorithm, number>> = Object.freeze({ md5: 32, sha256: 64 });
+const ALGORITHM_LABEL: Readonly<Record<ChecksumAlgorithm, string>> = Object.freeze({
+  md5: 'MD5',
+  sha256: 'SHA-256',
+});
+
+/** Validates an expected checksum; `field` names the option in errors (`md5` or `checksum`). */
+function checkChecksum(field: 'md5' | 'checksum', checksum: Checksum): Checksum {
+  const { algorithm, expected } = checksum;
+  if (!CHECKSUM_ALGORITHMS.includes(algorithm)) {
+    throw new TypeError(
+      `${field}.algorithm must be one of ${CHECKSUM_ALGORITHMS.join(', ')}, got ${JSON.stringify(algorithm)}.`,
+    );
+  }
+  const digits = HEX_DIGITS[algorithm];
+  if (typeof expected !== 'string' || !new RegExp(`^[0-9a-f]{${digits}}$`, 'i').test(expected)) {
+    throw new TypeError(
+      `${field === 'md5' ? 'md5' : 'checksum.expected'} must be ${digits} hex digits ` +
+        `(${ALGORITHM_LABEL[algorithm]}), got ${JSON.stringify(expected)}.`,
+    );
+  }
+  return { algorithm, expected: expected.toLowerCase() };
+}
+
 /** Options of {@link downloadFile}. */
 export interface DownloadFileConfig {
-  /** URL to fetch. */
+  /**
+   * URL to fetch: `http:`/`https:` (through `fetch`), or `file:` (the file is copied, with the same
+   * temporary-file, checksum and progress handling).
+   */
   url: string;
   /** Final path of the file. Its folder is created when missing. */
   destination: string;
   /** Expected MD5 (hex); when given, a mismatch fails the download and nothing is kept. */
   md5?: string;
+  /**
+   * Expected checksum with its algorithm, e.g. `{ algorithm: 'sha256', expected: '9f86…' }`; a mismatch
+   * fails the download and nothing is kept. Can be combined with `md5` (both are checked).
+   */
+  checksum?: Checksum;
   /**
    * `fetch` implementation, e.g. to add headers or a proxy.
    * @defaultValue `globalThis.fetch`
@@ -71,8 +118,100 @@ export interface DownloadResult {
   path: string;
   /** MD5 of the received bytes. */
   md5: string;
+  /** SHA-256 of the received bytes; computed when a SHA-256 `checksum` was asked for. */
+  sha256?: string;
   /** Number of bytes received. */
   bytes: number;
+}
+
+/** A body being received: its chunks and, when known, its length. */
+interface Incoming {
+  chunks: AsyncIterable<Uint8Array>;
+  totalBytes: number | undefined;
+}
+
+async function* readerChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      yield value;
+    }
+  } finally {
+    // stopped early (a write failed): tell the server we are not reading any more
+    if (!finished) await reader.cancel().catch(() => {});
+  }
+}
+
+/** Opens `url` through `fetch`. */
+async function openHttp(
+  url: string,
+  name: string,
+  fetchImpl: FetchLike,
+  signal: AbortSignal | undefined,
+): Promise<Incoming> {
+  let response: Response;
+  try {
+    response = await fetchImpl(url, { signal });
+  } catch (error) {
+    throw new DownloadError({
+      url,
+      reason: `Could not download ${name} from ${url}: ${describeCause(error)}.`,
+      cause: error,
+    });
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw new DownloadError({
+      url,
+      status: response.status,
+      reason:
+        `Could not download ${name} from ${url}: HTTP ${response.status}` +
+        `${response.statusText ? ` ${response.statusText}` : ''}${response.status === 404 ? ' (not found on the server)' : ''}.`,
+    });
+  }
+  const lengthHeader = response.headers.get('content-length');
+  const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+  const totalBytes =
+    lengthHeader !== null && !encoded && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+  if (!response.body) {
+    throw new DownloadError({ url, reason: `The server sent no body for ${url}.` });
+  }
+  return { chunks: readerChunks(response.body), totalBytes };
+}
+
+/** Opens a `file:` URL for copying. */
+async function openLocal(url: string, name: string, signal: AbortSignal | undefined): Promise<Incoming> {
+  let path: string;
+  try {
+    path = fileURLToPath(url);
+  } catch (error) {
+    throw new DownloadError({
+      url,
+      reason: `Invalid file URL ${url}: ${describeCause(error)}.`,
+      cause: error,
+    });
+  }
+  let size: number;
+  try {
+    signal?.throwIfAborted();
+    const info = await stat(path);
+    if (!info.isFile()) throw Object.assign(new Error(`${path} is not a file`), { code: 'EISDIR' });
+    size = info.size;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new DownloadError({
+      url,
+      reason: `Could not copy ${name} from ${url}: ${missing ? 'no such file' : describeCause(error)}.`,
+      cause: error,
+    });
+  }
+  return { chunks: createReadStream(path, { highWaterMark: 1 << 20, signal }), totalBytes: size };
 }
 
 function describeCause(error: unknown): string {
@@ -83,57 +222,42 @@ function describeCause(error: unknown): string {
 }
 
 /**
- * Downloads `url` to `destination` atomically, checking the MD5 when one is given.
+ * Downloads `url` to `destination` atomically, checking the MD5 and/or `checksum` when given. `file:` URLs
+ * are copied the same way.
  *
- * @throws {DownloadError} for network and HTTP errors and lost connections; {@link ChecksumError} for a wrong
- * MD5. In every case no file is left at `destination` or in its folder.
+ * @throws {DownloadError} for network and HTTP errors, lost connections and missing `file:` sources;
+ * {@link ChecksumError} for a wrong checksum. In every case no file is left at `destination` or in its folder.
  */
 export async function downloadFile(config: DownloadFileConfig): Promise<DownloadResult> {
-  const { url, destination, md5: expected, onProgress, signal } = config;
+  const { url, destination, onProgress, signal } = config;
   const fetchImpl: FetchLike = config.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  if (expected !== undefined && !/^[0-9a-f]{32}$/i.test(expected)) {
-    throw new TypeError(`md5 must be 32 hex digits, got ${JSON.stringify(expected)}.`);
+  const expected: Checksum[] = [];
+  if (config.md5 !== undefined)
+    expected.push(checkChecksum('md5', { algorithm: 'md5', expected: config.md5 }));
+  if (config.checksum !== undefined) {
+    if (config.checksum === null || typeof config.checksum !== 'object') {
+      throw new TypeError(
+        `checksum must be an object such as { algorithm: 'sha256', expected: '<64 hex digits>' }, got ${JSON.stringify(config.checksum)}.`,
+      );
+    }
+    expected.push(checkChecksum('checksum', config.checksum));
   }
+  const name = basename(destination);
   await mkdir(dirname(destination), { recursive: true });
   const temporary = temporaryPathFor(destination);
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    let response: Response;
-    try {
-      response = await fetchImpl(url, { signal });
-    } catch (error) {
-      throw new DownloadError({
-        url,
-        reason: `Could not download ${basename(destination)} from ${url}: ${describeCause(error)}.`,
-        cause: error,
-      });
-    }
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => {});
-      throw new DownloadError({
-        url,
-        status: response.status,
-        reason:
-          `Could not download ${basename(destination)} from ${url}: HTTP ${response.status}` +
-          `${response.statusText ? ` ${response.statusText}` : ''}${response.status === 404 ? ' (not found on the server)' : ''}.`,
-      });
-    }
-    const lengthHeader = response.headers.get('content-length');
-    const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
-    const totalBytes =
-      lengthHeader !== null && !encoded && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
-    if (!response.body) {
-      throw new DownloadError({ url, reason: `The server sent no body for ${url}.` });
-    }
+    const { chunks, totalBytes } = url.startsWith('file:')
+      ? await openLocal(url, name, signal)
+      : await openHttp(url, name, fetchImpl, signal);
     handle = await open(temporary, 'wx');
-    const hash = createHash('md5');
+    const hashes = { md5: createHash('md5'), sha256: undefined as ReturnType<typeof createHash> | undefined };
+    if (expected.some((checksum) => checksum.algorithm === 'sha256')) hashes.sha256 = createHash('sha256');
     let receivedBytes = 0;
-    const reader = response.body.getReader();
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        hash.update(value);
+      for await (const value of chunks) {
+        hashes.md5.update(value);
+        hashes.sha256?.update(value);
         await handle.write(value);
         receivedBytes += value.length;
         onProgress?.({ receivedBytes, totalBytes });
@@ -142,7 +266,7 @@ export async function downloadFile(config: DownloadFileConfig): Promise<Download
       throw new DownloadError({
         url,
         reason:
-          `Download of ${basename(destination)} from ${url} failed after ${receivedBytes}` +
+          `Download of ${name} from ${url} failed after ${receivedBytes}` +
           `${totalBytes === undefined ? '' : ` of ${totalBytes}`} bytes: ${describeCause(error)}.`,
         cause: error,
       });
@@ -150,24 +274,33 @@ export async function downloadFile(config: DownloadFileConfig): Promise<Download
     if (totalBytes !== undefined && receivedBytes !== totalBytes) {
       throw new DownloadError({
         url,
-        reason: `Download of ${basename(destination)} from ${url} ended after ${receivedBytes} of ${totalBytes} bytes.`,
+        reason: `Download of ${name} from ${url} ended after ${receivedBytes} of ${totalBytes} bytes.`,
       });
     }
     await handle.sync();
     await handle.close();
     handle = undefined;
-    const md5 = hash.digest('hex');
-    if (expected !== undefined && md5 !== expected.toLowerCase()) {
-      throw new ChecksumError({
-        source: url,
-        expected: expected.toLowerCase(),
-        actual: md5,
-        reason: `Downloaded ${basename(destination)} from ${url} has MD5 ${md5}, expected ${expected.toLowerCase()}.`,
-        hint: 'The file was discarded. The server or mirror may hold a different or damaged file; try again or use another source.',
-      });
+    const actual: Record<ChecksumAlgorithm, string | undefined> = {
+      md5: hashes.md5.digest('hex'),
+      sha256: hashes.sha256?.digest('hex'),
+    };
+    for (const { algorithm, expected: digest } of expected) {
+      if (actual[algorithm] !== digest) {
+        const label = ALGORITHM_LABEL[algorithm];
+        throw new ChecksumError({
+          source: url,
+          algorithm,
+          expected: digest,
+          actual: actual[algorithm] as string,
+          reason: `Downloaded ${name} from ${url} has ${label} ${actual[algorithm]}, expected ${digest}.`,
+          hint: 'The file was discarded. The server or mirror may hold a different or damaged file; try again or use another source.',
+        });
+      }
     }
     await rename(temporary, destination);
-    return { path: destination, md5, bytes: receivedBytes };
+    const result: DownloadResult = { path: destination, md5: actual.md5 as string, bytes: receivedBytes };
+    if (actual.sha256 !== undefined) result.sha256 = actual.sha256;
+    return result;
   } catch (error) {
     await handle?.close().catch(() => {});
     await rm(temporary, { force: true });
@@ -293,9 +426,19 @@ export async function ensureDownloaded(config: EnsureDownloadedConfig): Promise<
   });
 }
 
-/** MD5 (hex) of a file, streamed. */
-export async function md5File(path: string): Promise<string> {
-  const hash = createHash('md5');
+/** Digest (hex) of a file with `algorithm`, streamed. */
+export async function hashFile(path: string, algorithm: ChecksumAlgorithm): Promise<string> {
+  if (!CHECKSUM_ALGORITHMS.includes(algorithm)) {
+    throw new TypeError(
+      `algorithm must be one of ${CHECKSUM_ALGORITHMS.join(', ')}, got ${JSON.stringify(algorithm)}.`,
+    );
+  }
+  const hash = createHash(algorithm);
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/** MD5 (hex) of a file, streamed. */
+export async function md5File(path: string): Promise<string> {
+  return hashFile(path, 'md5');
 }

@@ -140,19 +140,30 @@ export class DatasetFileNotFoundError extends MedMnistError {
   }
 }
 
-/** A file whose MD5 differs from the expected one. */
+/** A file whose checksum (MD5, or SHA-256 when one was asked for) differs from the expected one. */
 export class ChecksumError extends MedMnistError {
   /** The file (or download URL) that was checked. */
   readonly source: string;
-  /** The expected MD5. */
+  /** The hash algorithm: `'md5'` or `'sha256'`. */
+  readonly algorithm: 'md5' | 'sha256';
+  /** The expected digest (hex). */
   readonly expected: string;
-  /** The MD5 found. */
+  /** The digest found (hex). */
   readonly actual: string;
 
-  constructor(details: { source: string; expected: string; actual: string; reason: string; hint: string }) {
+  constructor(details: {
+    source: string;
+    /** @defaultValue 'md5' */
+    algorithm?: 'md5' | 'sha256';
+    expected: string;
+    actual: string;
+    reason: string;
+    hint: string;
+  }) {
     super('MEDMNIST_CHECKSUM', details.reason, { hint: details.hint });
     this.name = 'ChecksumError';
     this.source = details.source;
+    this.algorithm = details.algorithm ?? 'md5';
     this.expected = details.expected;
     this.actual = details.actual;
   }

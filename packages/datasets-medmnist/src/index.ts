@@ -20,6 +20,9 @@ export {
   type MedMnistDataset,
 } from './dataset';
 export {
+  CHECKSUM_ALGORITHMS,
+  type Checksum,
+  type ChecksumAlgorithm,
   type DownloadFileConfig,
   type DownloadMedMnistConfig,
   type DownloadProgress,
@@ -29,6 +32,7 @@ export {
   type EnsureDownloadedConfig,
   ensureDownloaded,
   type FetchLike,
+  hashFile,
   md5File,
 } from './download';
 // Errors

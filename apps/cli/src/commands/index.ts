@@ -4,9 +4,17 @@
  */
 
 import { datasetsCommands } from './datasets';
+import { evaluateCommands } from './evaluate';
+import { trainCommands } from './train';
 import type { CommandGroup } from './types';
+import { zooCommands } from './zoo';
 
 export type { CommandGroup } from './types';
 
 /** Command groups registered by `createProgram()`. */
-export const COMMAND_GROUPS: readonly CommandGroup[] = Object.freeze([datasetsCommands]);
+export const COMMAND_GROUPS: readonly CommandGroup[] = Object.freeze([
+  datasetsCommands,
+  trainCommands,
+  evaluateCommands,
+  zooCommands,
+]);

@@ -1,0 +1,226 @@
+/**
+ * End-to-end tests of `medsymmflow train` and `medsymmflow evaluate` with the built binary (turbo builds it
+ * before `test`) on real pneumoniamnist: one tiny epoch on a 48-image slice, then a full test-split evaluation.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadMedMnist } from '@medsymmflow/datasets-medmnist';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../../test/shared-data';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'medsymmflow.mjs');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[]): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.MEDMNIST_ROOT;
+  delete env.DEBUG;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      const code = error ? (error as { code?: number }).code : 0;
+      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+    });
+  });
+}
+
+/** A UNet small enough for a quick CLI run (8 channels, 2 levels, no attention). */
+const TINY = [
+  '--base-channels',
+  '8',
+  '--channel-mults',
+  '1,2',
+  '--res-blocks',
+  '1',
+  '--attention',
+  'none',
+  '--head-channels',
+  '8',
+];
+
+let temp: string;
+let runDir: string;
+let trainRun: Run;
+beforeAll(async () => {
+  sharedMedmnistFile('pneumoniamnist.npz');
+  temp = await mkdtemp(join(tmpdir(), 'medsymmflow-train-cli-'));
+  runDir = join(temp, 'run');
+  trainRun = await run([
+    'train',
+    '--dataset',
+    'pneumoniamnist',
+    '--root',
+    SHARED_MEDMNIST_DIR,
+    '--limit',
+    '48',
+    '--epochs',
+    '1',
+    '--batch-size',
+    '16',
+    '--workers',
+    '0',
+    '--seed',
+    '3',
+    ...TINY,
+    '--out',
+    runDir,
+    '--json',
+  ]);
+}, 180_000);
+afterAll(async () => {
+  await rm(temp, { recursive: true, force: true });
+});
+
+describe('medsymmflow train', () => {
+  it('trains one epoch on a slice and writes best/, final/ and checkpoint/', () => {
+    expect(trainRun.code, trainRun.stderr).toBe(0);
+    expect(trainRun.stderr).toBe(''); // --json: no progress output
+    const summary = JSON.parse(trainRun.stdout);
+    expect(summary).toMatchObject({
+      dataset: 'pneumoniamnist',
+      steps: 3, // 48 images / 16
+      totalSteps: 3,
+      aborted: false,
+      engine: 'wasm',
+      best: join(runDir, 'best'),
+      final: join(runDir, 'final'),
+      checkpoint: join(runDir, 'checkpoint'),
+    });
+    expect(summary.bestValidationAccuracy).toBeGreaterThanOrEqual(0);
+    expect(summary.bestValidationAccuracy).toBeLessThanOrEqual(1);
+    expect(Number.isFinite(summary.finalLoss)).toBe(true);
+    for (const dir of ['best', 'final', 'checkpoint']) {
+      expect(existsSync(join(runDir, dir, 'model.json'))).toBe(true);
+    }
+    expect(existsSync(join(runDir, 'checkpoint', 'trainer-state.json'))).toBe(true);
+  }, 120_000);
+
+  it('refuses to overwrite a run without --resume/--overwrite, and to resume nothing', async () => {
+    const again = await run(['train', '--dataset', 'pneumoniamnist', '--root', SHARED_MEDMNIST_DIR, '--out', runDir]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^medsymmflow: .*already holds a training checkpoint\.\nhint: Add --resume/);
+    const nothing = await run([
+      'train',
+      '--dataset',
+      'pneumoniamnist',
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--out',
+      join(temp, 'empty'),
+      '--resume',
+    ]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toMatch(/^medsymmflow: There is no checkpoint to resume/);
+  }, 120_000);
+
+  it('rejects bad arguments with exit code 2 and a one-line reason', async () => {
+    const cases: [string[], RegExp][] = [
+      [['train', '--out', join(temp, 'x')], /required option '--dataset <flag>' not specified/],
+      [['train', '--dataset', 'nope', '--out', join(temp, 'x')], /Unknown MedMNIST dataset "nope"/],
+      [['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--epochs', 'two'], /Invalid --epochs "two"/],
+      [['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--lr', '-1'], /Invalid --lr "-1"/],
+      [
+        ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--conditioning', 'hsv'],
+        /'hsv' is invalid\. Allowed choices are rgb-palette, scalar/,
+      ],
+      [['train', '--dataset', 'chestmnist', '--out', join(temp, 'x')], /chestmnist is multi-label/],
+      [['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--channel-mults', '1,x'], /Invalid --channel-mults/],
+    ];
+    for (const [args, reason] of cases) {
+      const result = await run(args);
+      expect(result.code, args.join(' ')).toBe(2);
+      const [first] = result.stderr.trim().split('\n');
+      expect(first).toMatch(/^medsymmflow: /);
+      expect(first).toMatch(reason);
+    }
+  }, 120_000);
+});
+
+describe('medsymmflow evaluate', () => {
+  it('reports ACC/AUC/AURC/selective as JSON and writes the predictions CSV and the SVG plot', async () => {
+    expect(trainRun.code).toBe(0);
+    const csv = join(temp, 'predictions.csv');
+    const svg = join(temp, 'plots', 'selective.svg');
+    const result = await run([
+      'evaluate',
+      '--model',
+      join(runDir, 'best'),
+      '--dataset',
+      'pneumoniamnist',
+      '--split',
+      'test',
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--json',
+      '--predictions',
+      csv,
+      '--plot',
+      svg,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    const test = await loadMedMnist({ flag: 'pneumoniamnist', split: 'test', root: SHARED_MEDMNIST_DIR });
+    expect(report).toMatchObject({ dataset: 'pneumoniamnist', split: 'test', n: test.length });
+    for (const key of ['acc', 'auc', 'aurc']) {
+      expect(report[key]).toBeGreaterThanOrEqual(0);
+      expect(report[key]).toBeLessThanOrEqual(1);
+    }
+    expect(report.selective[0]).toEqual({ reject: 0, acc: report.acc });
+    expect(report.selective.length).toBeGreaterThan(5);
+    for (const point of report.selective) expect(Object.keys(point).sort()).toEqual(['acc', 'reject']);
+
+    const lines = (await readFile(csv, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(test.length + 1);
+    expect(lines[0]).toBe('index,label,prediction,distance_0_normal,distance_1_pneumonia');
+    let correct = 0;
+    lines.slice(1).forEach((line, i) => {
+      const cells = line.split(',');
+      expect(cells).toHaveLength(5);
+      expect(Number(cells[0])).toBe(i);
+      expect(Number(cells[1])).toBe(test.getLabel(i));
+      const [d0, d1] = [Number(cells[3]), Number(cells[4])];
+      expect(Number(cells[2])).toBe(d1 < d0 ? 1 : 0); // prediction = nearest class colour
+      if (Number(cells[2]) === Number(cells[1])) correct++;
+    });
+    expect(correct / test.length).toBeCloseTo(report.acc, 10);
+
+    const plot = await readFile(svg, 'utf8');
+    expect(plot.startsWith('<svg')).toBe(true);
+    expect(plot).toContain('Selective prediction: pneumoniamnist test');
+  }, 120_000);
+
+  it('uses the dataset the model records, prints a text report, and fails clearly on bad input', async () => {
+    const text = await run(['evaluate', '--model', join(runDir, 'final'), '--root', SHARED_MEDMNIST_DIR, '--limit', '20']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^pneumoniamnist test: 20 images, euler 1 step/);
+    expect(text.stdout).toMatch(/ACC\s+\d+\.\d\d%/);
+
+    const missing = await run(['evaluate', '--model', join(temp, 'nothing-here')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^medsymmflow: No model\.json in .*nothing-here/);
+    const badSplit = await run(['evaluate', '--model', join(runDir, 'best'), '--split', 'dev']);
+    expect(badSplit.code).toBe(2);
+    expect(badSplit.stderr).toMatch(/^medsymmflow: Invalid split "dev"/);
+    const badSolver = await run(['evaluate', '--model', join(runDir, 'best'), '--solver', 'leapfrog']);
+    expect(badSolver.code).toBe(2);
+    const wrongClasses = await run([
+      'evaluate',
+      '--model',
+      join(runDir, 'best'),
+      '--dataset',
+      'bloodmnist',
+      '--root',
+      SHARED_MEDMNIST_DIR,
+    ]);
+    expect(wrongClasses.code).toBe(2);
+    expect(wrongClasses.stderr).toMatch(/bloodmnist has 8 classes but the model was trained for 2 classes/);
+  }, 120_000);
+});

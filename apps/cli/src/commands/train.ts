@@ -1,0 +1,415 @@
+/**
+ * @file `medsymmflow train`: train a MedSymmFlow model on a MedMNIST dataset. A thin layer over `train()`
+ * of `@medsymmflow/core-flow`: options map one to one, progress is drawn with cli-progress, Ctrl-C stops
+ * after the current step and writes a checkpoint (resume with `--resume`).
+ * @module commands/train
+ */
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUILTIN_MASK_PLUGINS } from '@medsymmflow/conditioning-masks';
+import {
+  type ArchitectureConfig,
+  type TrainConfig,
+  type TrainProgressEvent,
+  TRAIN_DEFAULTS,
+  TRAIN_OUTPUT_DIRS,
+  subsetTrainingData,
+  train,
+  trainingDataFromMedmnist,
+  UNET_DEFAULTS,
+} from '@medsymmflow/core-flow';
+import { DATASET_FLAGS, getDatasetInfo, loadMedMnistSplits, resolveMedMnistRoot } from '@medsymmflow/datasets-medmnist';
+import cliProgress from 'cli-progress';
+import { type Command, Option } from 'commander';
+import type { CliContext } from '../lib/context';
+import { CliError, UsageError } from '../lib/errors';
+import { parsePositiveInteger } from './datasets';
+import type { CommandGroup } from './types';
+
+/** Options of `medsymmflow train` as commander parses them. */
+export interface TrainCommandOptions {
+  dataset: string;
+  root?: string;
+  size: number;
+  conditioning: string;
+  epochs?: number;
+  maxSteps?: number;
+  batchSize?: number;
+  microBatchSize?: number;
+  lr?: number;
+  warmup?: number;
+  weightDecay?: number;
+  emaDecay?: number;
+  clipGradNorm?: number;
+  baseChannels?: number;
+  channelMults?: number[];
+  resBlocks?: number;
+  attention?: number[];
+  headChannels?: number;
+  out: string;
+  resume?: boolean;
+  overwrite?: boolean;
+  seed?: number;
+  workers?: number;
+  engine?: string;
+  limit?: number;
+  validateEvery?: number;
+  checkpointEvery?: number;
+  validationSize?: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Parses a number option (commander argument parser). */
+export function parseNumber(name: string, check: (v: number) => boolean, expected: string): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || !check(number)) {
+      throw new UsageError(`Invalid ${name} ${JSON.stringify(value)}: expected ${expected}.`);
+    }
+    return number;
+  };
+}
+
+/** Parses a non-negative integer option. */
+export function parseCount(name: string): (value: string) => number {
+  return parseNumber(name, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
+}
+
+/** Parses a comma-separated list of positive integers, e.g. `1,2,2`. */
+export function parseIntegerList(name: string, allowEmpty = false): (value: string) => number[] {
+  return (value) => {
+    const trimmed = value.trim();
+    if (allowEmpty && (trimmed === '' || trimmed === 'none')) return [];
+    const parts = trimmed.split(',').map((p) => p.trim());
+    if (parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
+      throw new UsageError(
+        `Invalid ${name} ${JSON.stringify(value)}: expected comma-separated positive integers such as 1,2,2` +
+          `${allowEmpty ? " (or 'none')" : ''}.`,
+      );
+    }
+    return parts.map(Number);
+  };
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(rest).padStart(2, '0')}s` : `${rest}s`;
+}
+
+/** Renders trainer progress: a bar on a terminal, occasional lines otherwise. */
+function createTrainProgress(context: CliContext, quiet: boolean): {
+  onProgress(event: TrainProgressEvent): void;
+  stop(): void;
+} {
+  const log = (line: string) => {
+    if (!quiet) context.stderr.write(`${line}\n`);
+  };
+  let bar: cliProgress.SingleBar | undefined;
+  let lastLogged = 0;
+  const stop = () => {
+    bar?.stop();
+    bar = undefined;
+  };
+  return {
+    stop,
+    onProgress(event) {
+      switch (event.type) {
+        case 'start':
+          log(
+            `Training ${event.numParameters.toLocaleString('en-US')} parameters on engine "${event.engine}" ` +
+              `(${event.workers === 0 ? 'main thread' : `${event.workers} worker thread${event.workers > 1 ? 's' : ''}`}): ` +
+              `${event.totalSteps} steps, ${event.stepsPerEpoch} per epoch` +
+              (event.resumed ? `, resuming at step ${event.startStep}` : ''),
+          );
+          if (!quiet && context.stderr.isTTY) {
+            bar = new cliProgress.SingleBar(
+              {
+                stream: context.stderr as NodeJS.WritableStream,
+                format:
+                  'train [{bar}] {value}/{total} | epoch {epoch} | loss {loss} | {ips} img/s | ETA {eta_text}',
+                hideCursor: true,
+                barsize: 24,
+              },
+              cliProgress.Presets.shades_classic,
+            );
+            bar.start(event.totalSteps, event.startStep, { epoch: '-', loss: '-', ips: '-', eta_text: '?' });
+          }
+          break;
+        case 'step': {
+          const payload = {
+            epoch: `${event.epoch + 1}/${event.epochs}`,
+            loss: event.loss.toFixed(4),
+            ips: event.imagesPerSecond.toFixed(1),
+            eta_text: formatDuration(event.etaSeconds),
+          };
+          if (bar) {
+            bar.update(event.step, payload);
+          } else if (event.step === event.totalSteps || event.step - lastLogged >= Math.max(1, event.totalSteps / 20)) {
+            lastLogged = event.step;
+            log(
+              `step ${event.step}/${event.totalSteps}  epoch ${payload.epoch}  loss ${payload.loss}  ` +
+                `${payload.ips} img/s  ETA ${payload.eta_text}`,
+            );
+          }
+          break;
+        }
+        case 'validation':
+          bar?.stop();
+          log(
+            `validation at step ${event.step}: accuracy ${(event.accuracy * 100).toFixed(2)}%` +
+              (event.improved ? ' (best so far, saved)' : ` (best ${(event.bestAccuracy * 100).toFixed(2)}%)`),
+          );
+          if (bar) bar.start(bar.getTotal(), event.step);
+          break;
+        case 'checkpoint':
+          if (!bar) log(`checkpoint at step ${event.step}: ${event.path}`);
+          break;
+        case 'end':
+          stop();
+          break;
+      }
+    },
+  };
+}
+
+async function trainCommand(context: CliContext, options: TrainCommandOptions): Promise<void> {
+  const info = getDatasetInfo(options.dataset);
+  if (info.dimensions === 3) {
+    throw new UsageError(`${info.flag} is a 3D dataset; MedSymmFlow trains on 2D datasets.`);
+  }
+  if (info.multiLabel) {
+    throw new UsageError(
+      `${info.flag} is multi-label; MedSymmFlow conditions on one class per image.`,
+      'Pick a multi-class or binary dataset (see "medsymmflow datasets list").',
+    );
+  }
+  if (options.resume && options.overwrite) {
+    throw new UsageError('--resume and --overwrite exclude each other.', 'Pass one of them.');
+  }
+  const hasCheckpoint = ['checkpoint', '.checkpoint.old'].some((name) => existsSync(join(options.out, name)));
+  if (options.resume && !hasCheckpoint) {
+    throw new UsageError(
+      `There is no checkpoint to resume in ${join(options.out, TRAIN_OUTPUT_DIRS.checkpoint)}.`,
+      'Drop --resume to start a new run there, or point --out at the folder of the run to continue.',
+    );
+  }
+  if (!options.resume && !options.overwrite && hasCheckpoint) {
+    throw new UsageError(
+      `${options.out} already holds a training checkpoint.`,
+      'Add --resume to continue that run, --overwrite to start over there, or choose another --out.',
+    );
+  }
+  const root = resolveMedMnistRoot(options.root ?? (context.env.MEDMNIST_ROOT || undefined));
+  const splits = await loadMedMnistSplits({
+    flag: info.flag,
+    splits: ['train', 'val'],
+    size: options.size,
+    root,
+  });
+  let data = trainingDataFromMedmnist(splits.train);
+  let validation = trainingDataFromMedmnist(splits.val);
+  if (options.limit !== undefined) {
+    data = subsetTrainingData(data, range(Math.min(options.limit, data.size)));
+    validation = subsetTrainingData(validation, range(Math.min(options.limit, validation.size)));
+  }
+  const architecture: ArchitectureConfig = {
+    ...(options.baseChannels !== undefined ? { baseChannels: options.baseChannels } : {}),
+    ...(options.channelMults !== undefined ? { channelMults: options.channelMults } : {}),
+    ...(options.resBlocks !== undefined ? { numResBlocks: options.resBlocks } : {}),
+    ...(options.attention !== undefined ? { attentionResolutions: options.attention } : {}),
+    ...(options.headChannels !== undefined ? { numHeadChannels: options.headChannels } : {}),
+  };
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) {
+      context.stderr.write('\nmedsymmflow: interrupted again; exiting without a new checkpoint.\n');
+      process.exit(130);
+    }
+    context.stderr.write(
+      '\nmedsymmflow: stopping after this step and writing a checkpoint (Ctrl-C again to quit now).\n',
+    );
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = createTrainProgress(context, options.quiet === true || options.json === true);
+  const config: TrainConfig = {
+    data,
+    validation,
+    architecture,
+    conditioning: options.conditioning,
+    epochs: options.epochs,
+    maxSteps: options.maxSteps,
+    batchSize: options.batchSize,
+    microBatchSize: options.microBatchSize,
+    learningRate: options.lr,
+    warmupFraction: options.warmup,
+    optimizer: options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : undefined,
+    emaDecay: options.emaDecay,
+    clipGradNorm: options.clipGradNorm,
+    seed: options.seed,
+    workers: options.workers,
+    engine: options.engine,
+    outDir: options.out,
+    resume: options.resume,
+    overwrite: options.overwrite,
+    validateEvery: options.validateEvery,
+    checkpointEvery: options.checkpointEvery,
+    validationSize: options.validationSize,
+    onProgress: progress.onProgress,
+    signal: controller.signal,
+  };
+  let result: Awaited<ReturnType<typeof train>>;
+  try {
+    result = await train(config);
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) throw error;
+    throw new CliError((error as Error).message, {
+      hint: options.resume
+        ? 'Resume with the options of the original run, or start over with --overwrite.'
+        : 'Run again with --verbose for the stack trace.',
+      cause: error,
+    });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+  }
+  result.model.dispose();
+  const summary = {
+    dataset: info.flag,
+    steps: result.steps,
+    totalSteps: result.totalSteps,
+    aborted: result.aborted,
+    finalLoss: result.losses.at(-1) ?? null,
+    bestValidationAccuracy: result.bestAccuracy,
+    bestStep: result.bestStep,
+    imagesPerSecond: result.imagesPerSecond,
+    seconds: result.elapsedSeconds,
+    engine: result.engine,
+    ...result.paths,
+  };
+  if (options.json) {
+    context.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `${result.aborted ? 'Stopped' : 'Trained'} ${info.flag}: step ${result.steps}/${result.totalSteps} in ` +
+      `${formatDuration(result.elapsedSeconds)} (${result.imagesPerSecond.toFixed(1)} img/s), ` +
+      `last loss ${summary.finalLoss?.toFixed(4) ?? '-'}`,
+  ];
+  if (result.bestAccuracy !== null) {
+    lines.push(
+      `Best validation accuracy ${(result.bestAccuracy * 100).toFixed(2)}% at step ${result.bestStep}` +
+        ` (${result.validations.length} validation${result.validations.length === 1 ? '' : 's'})`,
+    );
+  }
+  if (result.paths?.best) lines.push(`Best model (EMA weights):  ${result.paths.best}`);
+  if (!result.aborted && result.paths) lines.push(`Final model (EMA weights): ${result.paths.final}`);
+  if (result.paths) lines.push(`Checkpoint: ${result.paths.checkpoint}`);
+  if (result.aborted) lines.push(`Continue with the same command plus --resume.`);
+  else if (result.paths?.best) {
+    lines.push(`Evaluate: medsymmflow evaluate --model ${result.paths.best} --dataset ${info.flag} --split test`);
+  }
+  context.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** The `train` command. */
+export const trainCommands: CommandGroup = {
+  name: 'train',
+  register(program: Command, context: CliContext): void {
+    const positiveNumber = (name: string) => parseNumber(name, (v) => v > 0, 'a positive number');
+    const unitInterval = (name: string) => parseNumber(name, (v) => v >= 0 && v < 1, 'a number in [0, 1)');
+    program
+      .command('train')
+      .description('train a MedSymmFlow model on a MedMNIST dataset (checkpoints, validation, resume)')
+      .requiredOption('--dataset <flag>', `MedMNIST dataset flag, e.g. pneumoniamnist (${DATASET_FLAGS.length} known)`)
+      .option('--root <dir>', 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist)')
+      .option('--size <pixels>', 'image size of the dataset file', parsePositiveInteger('--size'), 28)
+      .addOption(
+        new Option('--conditioning <plugin>', 'class-conditioning mask')
+          .choices(Object.keys(BUILTIN_MASK_PLUGINS))
+          .default('rgb-palette'),
+      )
+      .option('--epochs <n>', `passes over the training split (default ${TRAIN_DEFAULTS.epochs})`, parsePositiveInteger('--epochs'))
+      .option('--max-steps <n>', 'stop after n optimizer steps (the schedule spans them)', parsePositiveInteger('--max-steps'))
+      .option('--batch-size <n>', `images per step (default ${TRAIN_DEFAULTS.batchSize})`, parsePositiveInteger('--batch-size'))
+      .option(
+        '--micro-batch-size <n>',
+        `images per forward/backward pass (default ${TRAIN_DEFAULTS.microBatchSize})`,
+        parsePositiveInteger('--micro-batch-size'),
+      )
+      .option('--lr <rate>', `peak learning rate (default ${TRAIN_DEFAULTS.learningRate})`, positiveNumber('--lr'))
+      .option(
+        '--warmup <fraction>',
+        `share of steps spent warming up (default ${TRAIN_DEFAULTS.warmupFraction})`,
+        unitInterval('--warmup'),
+      )
+      .option(
+        '--weight-decay <w>',
+        'AdamW decoupled weight decay (default 0)',
+        parseNumber('--weight-decay', (v) => v >= 0, 'a number ≥ 0'),
+      )
+      .option('--ema-decay <d>', `maximum EMA decay (default ${TRAIN_DEFAULTS.emaDecay})`, unitInterval('--ema-decay'))
+      .option('--clip-grad-norm <n>', 'clip gradients to this global norm', positiveNumber('--clip-grad-norm'))
+      .option(
+        '--base-channels <n>',
+        `UNet channels of the first level (default ${UNET_DEFAULTS.baseChannels})`,
+        parsePositiveInteger('--base-channels'),
+      )
+      .option(
+        '--channel-mults <list>',
+        `UNet channel multipliers per level (default ${UNET_DEFAULTS.channelMults.join(',')})`,
+        parseIntegerList('--channel-mults'),
+      )
+      .option(
+        '--res-blocks <n>',
+        `residual blocks per level (default ${UNET_DEFAULTS.numResBlocks})`,
+        parsePositiveInteger('--res-blocks'),
+      )
+      .option(
+        '--attention <list>',
+        `feature-map sizes with self-attention, or 'none' (default ${UNET_DEFAULTS.attentionResolutions.join(',')})`,
+        parseIntegerList('--attention', true),
+      )
+      .option(
+        '--head-channels <n>',
+        `channels per attention head; must divide the channels at attention (default ${UNET_DEFAULTS.numHeadChannels})`,
+        parsePositiveInteger('--head-channels'),
+      )
+      .requiredOption('--out <dir>', `output folder: ${Object.values(TRAIN_OUTPUT_DIRS).join('/, ')}/`)
+      .option('--resume', 'continue the run whose checkpoint is in --out')
+      .option('--overwrite', 'start a new run in an --out folder that holds a checkpoint')
+      .option('--seed <n>', `seed of every random draw (default ${TRAIN_DEFAULTS.seed})`, parseCount('--seed'))
+      .option('--workers <n>', 'gradient worker threads; 0 = main thread (default min(2, cores))', parseCount('--workers'))
+      .option('--engine <name>', 'engine, e.g. wasm or tfjs-node (default: best available)')
+      .option('--limit <n>', 'use only the first n training and validation images (quick runs)', parsePositiveInteger('--limit'))
+      .option('--validate-every <n>', 'validate every n steps (default: once per epoch)', parsePositiveInteger('--validate-every'))
+      .option(
+        '--checkpoint-every <n>',
+        `write a checkpoint every n steps (default ${TRAIN_DEFAULTS.checkpointEvery})`,
+        parsePositiveInteger('--checkpoint-every'),
+      )
+      .option(
+        '--validation-size <n>',
+        `validation images scored (default ${TRAIN_DEFAULTS.validationSize})`,
+        parsePositiveInteger('--validation-size'),
+      )
+      .option('--json', 'print the summary as JSON (no progress output)')
+      .option('-q, --quiet', 'no progress output')
+      .addHelpText(
+        'after',
+        '\nCtrl-C stops after the current step and writes a checkpoint; add --resume to continue.\n' +
+          'Example:\n  medsymmflow train --dataset pneumoniamnist --epochs 10 --out runs/pneumonia\n',
+      )
+      .action((options: TrainCommandOptions) => trainCommand(context, options));
+  },
+};
