@@ -5,7 +5,9 @@
  * and training throughput on the same weights.
  *
  * Everything heavy runs in child processes (`node parity.mjs`, `/usr/bin/python3 throughput.py`), so the
- * caller's own tfjs or onnxruntime state and its memory measurements are untouched.
+ * caller's own tfjs or onnxruntime state and its memory measurements are untouched. throughput.py runs with
+ * `OMP_WAIT_POLICY=PASSIVE` unless the environment sets it (see README.md: spinning OpenMP threads collapse
+ * when another process shares the 2 cores).
  *
  * @example
  * ```js

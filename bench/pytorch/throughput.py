@@ -12,6 +12,12 @@ unet_reference.py (check it first with parity.mjs) and measures, with `torch.set
   batch goes through in one pass (core-flow's wasm engine needs micro-batches of 32; PyTorch does not).
 
 Each measurement runs `warmup` untimed iterations, then `runs` timed ones; img/s = batch / median time.
+
+OpenMP waiting: unless the environment sets OMP_WAIT_POLICY (ACTIVE, PASSIVE, or DEFAULT for libgomp's
+own spin-then-sleep), this sets OMP_WAIT_POLICY=PASSIVE before torch loads. When another process keeps one
+of the 2 cores busy, spinning OpenMP threads stall at every barrier while one of them is descheduled (see
+README.md for the measurements).
+
 Prints one JSON object:
   {torch_version, threads, classify_img_s, train_img_s, peak_rss_mb, ...details}
 
@@ -28,7 +34,14 @@ import statistics
 import sys
 import time
 
-import torch
+# libgomp reads OMP_WAIT_POLICY once, when torch loads it: settle it before `import torch`.
+OMP_WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY", "").strip().upper() or "PASSIVE"
+if OMP_WAIT_POLICY == "DEFAULT":
+    os.environ.pop("OMP_WAIT_POLICY", None)
+else:
+    os.environ["OMP_WAIT_POLICY"] = OMP_WAIT_POLICY
+
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from unet_reference import (  # noqa: E402
@@ -122,6 +135,7 @@ def main(argv: list[str]) -> int:
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be >= 1; got {getattr(args, name)}")
 
+    default_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     config, weights = load_model_folder(args.model_dir)
@@ -129,6 +143,8 @@ def main(argv: list[str]) -> int:
     out = {
         "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
+        "default_threads": default_threads,
+        "omp_wait_policy": OMP_WAIT_POLICY,
         "batch": args.batch,
         "euler_steps": args.steps,
         "warmup": args.warmup,

@@ -61,7 +61,9 @@ def load_model_folder(model_dir: str) -> tuple[dict, dict[str, np.ndarray]]:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
     except FileNotFoundError:
-        raise SystemExit(f"No {MODEL_JSON} in {model_dir}. Point --model-dir at a folder written by model.save().")
+        raise SystemExit(
+            f"No {MODEL_JSON} in {model_dir}. Point --model-dir at a folder written by model.save()."
+        )
     if doc.get("format") != FLOW_MODEL_FORMAT:
         raise SystemExit(f'{path} is not a MedSymmFlow model (expected "format": "{FLOW_MODEL_FORMAT}").')
     if doc.get("formatVersion") != FLOW_MODEL_FORMAT_VERSION:
@@ -92,7 +94,9 @@ def load_model_folder(model_dir: str) -> tuple[dict, dict[str, np.ndarray]]:
             weights[entry["name"]] = np.frombuffer(blob, dtype="<f4", count=count, offset=offset).reshape(shape).copy()
             offset = end
         if offset != len(blob):
-            raise SystemExit(f"{path}: shards of group {g + 1} hold {len(blob)} bytes, the manifest describes {offset}.")
+            raise SystemExit(
+                f"{path}: shards of group {g + 1} hold {len(blob)} bytes, the manifest describes {offset}."
+            )
     return doc["config"], weights
 
 
@@ -161,7 +165,14 @@ def build_plan(arch: dict) -> dict:
                 stage.append({"kind": "up", "ch": ch})
                 size *= 2
             outputs.append(stage)
-    return {"time_dim": 4 * base, "stem": mults[0] * base, "input": inputs, "middle": middle, "output": outputs, "final": ch}
+    return {
+        "time_dim": 4 * base,
+        "stem": mults[0] * base,
+        "input": inputs,
+        "middle": middle,
+        "output": outputs,
+        "final": ch,
+    }
 
 
 # --------------------------------------------------------------------------------------------------
@@ -316,7 +327,9 @@ class UNetReference(nn.Module):
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         arch = self.arch
-        emb = timestep_embedding(t, int(arch["baseChannels"]), float(arch["timeEmbedMaxPeriod"]), float(arch["timeScale"]))
+        emb = timestep_embedding(
+            t, int(arch["baseChannels"]), float(arch["timeEmbedMaxPeriod"]), float(arch["timeScale"])
+        )
         emb = self.time["linear2"](F.silu(self.time["linear1"](emb)))
         emb_act = F.silu(emb)
         h = self.input[0]["conv"](x)
@@ -353,7 +366,9 @@ class UNetReference(nn.Module):
             elif tensor.ndim == 2:
                 tensor = tensor.t()  # [in, out] -> [out, in]
             if tuple(tensor.shape) != tuple(state[key].shape):
-                problems.append(f"weight {name!r} maps to shape {tuple(tensor.shape)}, {key!r} is {tuple(state[key].shape)}")
+                problems.append(
+                    f"weight {name!r} maps to shape {tuple(tensor.shape)}, {key!r} is {tuple(state[key].shape)}"
+                )
                 continue
             loaded[key] = tensor.contiguous()
         missing = sorted(set(state) - set(loaded))
