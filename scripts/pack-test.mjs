@@ -88,7 +88,11 @@ try {
   console.log(`pack-test: installing ${packages.length} tarballs into ${work}`);
   // onnxruntime-node's install script fetches optional CUDA libraries; the CPU binaries ship in its tarball.
   const installEnv = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: work, stdio: 'inherit', env: installEnv });
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], {
+    cwd: work,
+    stdio: 'inherit',
+    env: installEnv,
+  });
 
   const env = { ...process.env, MEDMNIST_ROOT: sharedData };
   for (const { dir, pkg } of packages) {

@@ -100,5 +100,25 @@ export {
 } from './runtime/ort-session.js';
 // tfjs format (core-flow's saved model, read back with loadFlowModel)
 export { type TfjsExportOptions, tfjsExporter } from './tfjs/tfjs-exporter.js';
+export type { ConvWeightGradMode } from './training/grad-rules.js';
+export {
+  createOrtGradientComputer,
+  createOrtGradientEngine,
+  ORT_TRAINING_DEFAULTS,
+  type OrtGradientComputer,
+  type OrtGradientSetup,
+  type OrtShardInput,
+  type OrtShardSums,
+  type OrtTrainingConfig,
+  type ResolvedOrtTrainingConfig,
+  resolveOrtTrainingConfig,
+} from './training/ort-gradients.js';
+// Training: autodiff of traced graphs and the ONNX Runtime gradient engine
+export {
+  buildSfmTrainingGraph,
+  SFM_TRAINING_IO,
+  type SfmTrainingGraph,
+  type SfmTrainingGraphConfig,
+} from './training/sfm-training-graph.js';
 // Version
 export { version } from './version.js';

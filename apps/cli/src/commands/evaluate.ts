@@ -18,7 +18,13 @@ import {
   SPLITS,
   type Split,
 } from '@medsymmflow/datasets-medmnist';
-import { aurc, correctness, distanceAuc, selectivePrediction, selectivePredictionSvg } from '@medsymmflow/uncertainty';
+import {
+  aurc,
+  correctness,
+  distanceAuc,
+  selectivePrediction,
+  selectivePredictionSvg,
+} from '@medsymmflow/uncertainty';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
@@ -63,7 +69,10 @@ async function writeFileAtomic(path: string, data: string): Promise<void> {
 
 async function evaluateCommand(context: CliContext, options: EvaluateCommandOptions): Promise<void> {
   if (!SPLITS.includes(options.split as Split)) {
-    throw new UsageError(`Invalid split ${JSON.stringify(options.split)}.`, `Use --split ${SPLITS.join(', --split ')}.`);
+    throw new UsageError(
+      `Invalid split ${JSON.stringify(options.split)}.`,
+      `Use --split ${SPLITS.join(', --split ')}.`,
+    );
   }
   const split = options.split as Split;
   let model: Awaited<ReturnType<typeof loadFlowModel>>;
@@ -89,7 +98,9 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       throw new UsageError(
         `${info.flag} has ${info.numClasses} ${info.multiLabel ? 'labels (multi-label)' : 'classes'} but the model ` +
           `was trained for ${model.config.numClasses} classes${model.config.dataset ? ` (${model.config.dataset})` : ''}.`,
-        model.config.dataset ? `Use --dataset ${model.config.dataset}.` : 'Pick a dataset with as many classes.',
+        model.config.dataset
+          ? `Use --dataset ${model.config.dataset}.`
+          : 'Pick a dataset with as many classes.',
       );
     }
     if (!options.quiet && !options.json && model.config.dataset && model.config.dataset !== info.flag) {
@@ -109,7 +120,9 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       split,
       size,
       root,
-      ...(info.nChannels !== model.config.imageChannels ? { channels: model.config.imageChannels as 1 | 3 } : {}),
+      ...(info.nChannels !== model.config.imageChannels
+        ? { channels: model.config.imageChannels as 1 | 3 }
+        : {}),
     });
     const n = Math.min(options.limit ?? dataset.length, dataset.length);
     const pixels = dataset.height * dataset.width * dataset.channels;
@@ -196,7 +209,8 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       return;
     }
     const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`);
-    const at = (rate: number) => curve.points.find((p) => Math.abs(p.rejectionRate - rate) < 1e-9)?.accuracy ?? null;
+    const at = (rate: number) =>
+      curve.points.find((p) => Math.abs(p.rejectionRate - rate) < 1e-9)?.accuracy ?? null;
     const lines = [
       `${info.flag} ${split}: ${n} images, ${options.solver} ${options.steps} step${options.steps === 1 ? '' : 's'}, ` +
         `${seconds.toFixed(1)} s`,
@@ -226,7 +240,12 @@ export const evaluateCommands: CommandGroup = {
       .option('--root <dir>', 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist)')
       .option('--steps <n>', 'solver steps from t = 1 to t = 0', parsePositiveInteger('--steps'), 1)
       .addOption(new Option('--solver <name>', 'ODE solver').choices(Object.keys(SOLVERS)).default('euler'))
-      .option('--samples <n>', 'mask-noise samples per image (distances are averaged)', parsePositiveInteger('--samples'), 1)
+      .option(
+        '--samples <n>',
+        'mask-noise samples per image (distances are averaged)',
+        parsePositiveInteger('--samples'),
+        1,
+      )
       .option('--batch-size <n>', 'images per network call', parsePositiveInteger('--batch-size'), 32)
       .option('--seed <n>', 'seed of the mask noise', parseCount('--seed'), 0)
       .option('--limit <n>', 'evaluate only the first n images', parsePositiveInteger('--limit'))

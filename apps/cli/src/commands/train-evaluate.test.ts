@@ -2,7 +2,7 @@
  * End-to-end tests of `medsymmflow train` and `medsymmflow evaluate` with the built binary (turbo builds it
  * before `test`) on real pneumoniamnist: one tiny epoch on a 48-image slice, then a full test-split evaluation.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -104,7 +104,15 @@ describe('medsymmflow train', () => {
   }, 120_000);
 
   it('refuses to overwrite a run without --resume/--overwrite, and to resume nothing', async () => {
-    const again = await run(['train', '--dataset', 'pneumoniamnist', '--root', SHARED_MEDMNIST_DIR, '--out', runDir]);
+    const again = await run([
+      'train',
+      '--dataset',
+      'pneumoniamnist',
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--out',
+      runDir,
+    ]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^medsymmflow: .*already holds a training checkpoint\.\nhint: Add --resume/);
     const nothing = await run([
@@ -121,18 +129,73 @@ describe('medsymmflow train', () => {
     expect(nothing.stderr).toMatch(/^medsymmflow: There is no checkpoint to resume/);
   }, 120_000);
 
+  it('stops on Ctrl-C after writing a checkpoint (exit 130) and continues with --resume', async () => {
+    const out = join(temp, 'interrupted');
+    const args = [
+      BIN,
+      'train',
+      '--dataset',
+      'pneumoniamnist',
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--limit',
+      '160',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '16',
+      '--workers',
+      '0',
+      ...TINY,
+      '--out',
+      out,
+    ];
+    const interrupted = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let sent = false;
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (!sent && /\nstep \d+\/20/.test(stderr)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(interrupted.stderr).toMatch(/stopping after this step and writing a checkpoint/);
+    expect(interrupted.stderr).toMatch(
+      /medsymmflow: Interrupted at step \d+ of 20; the checkpoint is saved\./,
+    );
+    expect(existsSync(join(out, 'checkpoint', 'trainer-state.json'))).toBe(true);
+    expect(existsSync(join(out, 'final'))).toBe(false);
+    const stoppedAt = Number(/Interrupted at step (\d+)/.exec(interrupted.stderr)![1]);
+
+    const resumed = await run([...args.slice(1), '--resume', '--json']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ steps: 20, totalSteps: 20, aborted: false });
+    expect(stoppedAt).toBeLessThan(20);
+  }, 120_000);
+
   it('rejects bad arguments with exit code 2 and a one-line reason', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--out', join(temp, 'x')], /required option '--dataset <flag>' not specified/],
       [['train', '--dataset', 'nope', '--out', join(temp, 'x')], /Unknown MedMNIST dataset "nope"/],
-      [['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--epochs', 'two'], /Invalid --epochs "two"/],
+      [
+        ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--epochs', 'two'],
+        /Invalid --epochs "two"/,
+      ],
       [['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--lr', '-1'], /Invalid --lr "-1"/],
       [
         ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--conditioning', 'hsv'],
         /'hsv' is invalid\. Allowed choices are rgb-palette, scalar/,
       ],
       [['train', '--dataset', 'chestmnist', '--out', join(temp, 'x')], /chestmnist is multi-label/],
-      [['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--channel-mults', '1,x'], /Invalid --channel-mults/],
+      [
+        ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--channel-mults', '1,x'],
+        /Invalid --channel-mults/,
+      ],
     ];
     for (const [args, reason] of cases) {
       const result = await run(args);
@@ -198,7 +261,15 @@ describe('medsymmflow evaluate', () => {
   }, 120_000);
 
   it('uses the dataset the model records, prints a text report, and fails clearly on bad input', async () => {
-    const text = await run(['evaluate', '--model', join(runDir, 'final'), '--root', SHARED_MEDMNIST_DIR, '--limit', '20']);
+    const text = await run([
+      'evaluate',
+      '--model',
+      join(runDir, 'final'),
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--limit',
+      '20',
+    ]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^pneumoniamnist test: 20 images, euler 1 step/);
     expect(text.stdout).toMatch(/ACC\s+\d+\.\d\d%/);

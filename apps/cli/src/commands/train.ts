@@ -10,16 +10,21 @@ import { join } from 'node:path';
 import { BUILTIN_MASK_PLUGINS } from '@medsymmflow/conditioning-masks';
 import {
   type ArchitectureConfig,
-  type TrainConfig,
-  type TrainProgressEvent,
+  subsetTrainingData,
   TRAIN_DEFAULTS,
   TRAIN_OUTPUT_DIRS,
-  subsetTrainingData,
+  type TrainConfig,
+  type TrainProgressEvent,
   train,
   trainingDataFromMedmnist,
   UNET_DEFAULTS,
 } from '@medsymmflow/core-flow';
-import { DATASET_FLAGS, getDatasetInfo, loadMedMnistSplits, resolveMedMnistRoot } from '@medsymmflow/datasets-medmnist';
+import {
+  DATASET_FLAGS,
+  getDatasetInfo,
+  loadMedMnistSplits,
+  resolveMedMnistRoot,
+} from '@medsymmflow/datasets-medmnist';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
@@ -62,7 +67,11 @@ export interface TrainCommandOptions {
 }
 
 /** Parses a number option (commander argument parser). */
-export function parseNumber(name: string, check: (v: number) => boolean, expected: string): (value: string) => number {
+export function parseNumber(
+  name: string,
+  check: (v: number) => boolean,
+  expected: string,
+): (value: string) => number {
   return (value) => {
     const number = Number(value);
     if (value.trim() === '' || !Number.isFinite(number) || !check(number)) {
@@ -99,11 +108,18 @@ function formatDuration(seconds: number): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const rest = s % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(rest).padStart(2, '0')}s` : `${rest}s`;
+  return h > 0
+    ? `${h}h${String(m).padStart(2, '0')}m`
+    : m > 0
+      ? `${m}m${String(rest).padStart(2, '0')}s`
+      : `${rest}s`;
 }
 
 /** Renders trainer progress: a bar on a terminal, occasional lines otherwise. */
-function createTrainProgress(context: CliContext, quiet: boolean): {
+function createTrainProgress(
+  context: CliContext,
+  quiet: boolean,
+): {
   onProgress(event: TrainProgressEvent): void;
   stop(): void;
 } {
@@ -111,6 +127,7 @@ function createTrainProgress(context: CliContext, quiet: boolean): {
     if (!quiet) context.stderr.write(`${line}\n`);
   };
   let bar: cliProgress.SingleBar | undefined;
+  let payload: Record<string, string> = { epoch: '-', loss: '-', ips: '-', eta_text: '?' };
   let lastLogged = 0;
   const stop = () => {
     bar?.stop();
@@ -138,11 +155,11 @@ function createTrainProgress(context: CliContext, quiet: boolean): {
               },
               cliProgress.Presets.shades_classic,
             );
-            bar.start(event.totalSteps, event.startStep, { epoch: '-', loss: '-', ips: '-', eta_text: '?' });
+            bar.start(event.totalSteps, event.startStep, payload);
           }
           break;
         case 'step': {
-          const payload = {
+          payload = {
             epoch: `${event.epoch + 1}/${event.epochs}`,
             loss: event.loss.toFixed(4),
             ips: event.imagesPerSecond.toFixed(1),
@@ -150,7 +167,10 @@ function createTrainProgress(context: CliContext, quiet: boolean): {
           };
           if (bar) {
             bar.update(event.step, payload);
-          } else if (event.step === event.totalSteps || event.step - lastLogged >= Math.max(1, event.totalSteps / 20)) {
+          } else if (
+            event.step === event.totalSteps ||
+            event.step - lastLogged >= Math.max(1, event.totalSteps / 20)
+          ) {
             lastLogged = event.step;
             log(
               `step ${event.step}/${event.totalSteps}  epoch ${payload.epoch}  loss ${payload.loss}  ` +
@@ -163,9 +183,11 @@ function createTrainProgress(context: CliContext, quiet: boolean): {
           bar?.stop();
           log(
             `validation at step ${event.step}: accuracy ${(event.accuracy * 100).toFixed(2)}%` +
-              (event.improved ? ' (best so far, saved)' : ` (best ${(event.bestAccuracy * 100).toFixed(2)}%)`),
+              (event.improved
+                ? ' (best so far, saved)'
+                : ` (best ${(event.bestAccuracy * 100).toFixed(2)}%)`),
           );
-          if (bar) bar.start(bar.getTotal(), event.step);
+          if (bar) bar.start(bar.getTotal(), event.step, payload);
           break;
         case 'checkpoint':
           if (!bar) log(`checkpoint at step ${event.step}: ${event.path}`);
@@ -295,12 +317,26 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
   };
   if (options.json) {
     context.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    return;
+  } else {
+    context.stdout.write(`${summaryText(info.flag, result)}\n`);
   }
+  if (result.aborted) {
+    throw new CliError(
+      `Interrupted at step ${result.steps} of ${result.totalSteps}; the checkpoint is saved.`,
+      {
+        hint: 'Continue with the same command plus --resume.',
+        exitCode: 130,
+      },
+    );
+  }
+}
+
+function summaryText(flag: string, result: Awaited<ReturnType<typeof train>>): string {
+  const finalLoss = result.losses.at(-1);
   const lines = [
-    `${result.aborted ? 'Stopped' : 'Trained'} ${info.flag}: step ${result.steps}/${result.totalSteps} in ` +
+    `${result.aborted ? 'Stopped' : 'Trained'} ${flag}: step ${result.steps}/${result.totalSteps} in ` +
       `${formatDuration(result.elapsedSeconds)} (${result.imagesPerSecond.toFixed(1)} img/s), ` +
-      `last loss ${summary.finalLoss?.toFixed(4) ?? '-'}`,
+      `last loss ${finalLoss?.toFixed(4) ?? '-'}`,
   ];
   if (result.bestAccuracy !== null) {
     lines.push(
@@ -311,11 +347,10 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
   if (result.paths?.best) lines.push(`Best model (EMA weights):  ${result.paths.best}`);
   if (!result.aborted && result.paths) lines.push(`Final model (EMA weights): ${result.paths.final}`);
   if (result.paths) lines.push(`Checkpoint: ${result.paths.checkpoint}`);
-  if (result.aborted) lines.push(`Continue with the same command plus --resume.`);
-  else if (result.paths?.best) {
-    lines.push(`Evaluate: medsymmflow evaluate --model ${result.paths.best} --dataset ${info.flag} --split test`);
+  if (!result.aborted && result.paths?.best) {
+    lines.push(`Evaluate: medsymmflow evaluate --model ${result.paths.best} --dataset ${flag} --split test`);
   }
-  context.stdout.write(`${lines.join('\n')}\n`);
+  return lines.join('\n');
 }
 
 function range(n: number): number[] {
@@ -331,7 +366,10 @@ export const trainCommands: CommandGroup = {
     program
       .command('train')
       .description('train a MedSymmFlow model on a MedMNIST dataset (checkpoints, validation, resume)')
-      .requiredOption('--dataset <flag>', `MedMNIST dataset flag, e.g. pneumoniamnist (${DATASET_FLAGS.length} known)`)
+      .requiredOption(
+        '--dataset <flag>',
+        `MedMNIST dataset flag, e.g. pneumoniamnist (${DATASET_FLAGS.length} known)`,
+      )
       .option('--root <dir>', 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist)')
       .option('--size <pixels>', 'image size of the dataset file', parsePositiveInteger('--size'), 28)
       .addOption(
@@ -339,15 +377,31 @@ export const trainCommands: CommandGroup = {
           .choices(Object.keys(BUILTIN_MASK_PLUGINS))
           .default('rgb-palette'),
       )
-      .option('--epochs <n>', `passes over the training split (default ${TRAIN_DEFAULTS.epochs})`, parsePositiveInteger('--epochs'))
-      .option('--max-steps <n>', 'stop after n optimizer steps (the schedule spans them)', parsePositiveInteger('--max-steps'))
-      .option('--batch-size <n>', `images per step (default ${TRAIN_DEFAULTS.batchSize})`, parsePositiveInteger('--batch-size'))
+      .option(
+        '--epochs <n>',
+        `passes over the training split (default ${TRAIN_DEFAULTS.epochs})`,
+        parsePositiveInteger('--epochs'),
+      )
+      .option(
+        '--max-steps <n>',
+        'stop after n optimizer steps (the schedule spans them)',
+        parsePositiveInteger('--max-steps'),
+      )
+      .option(
+        '--batch-size <n>',
+        `images per step (default ${TRAIN_DEFAULTS.batchSize})`,
+        parsePositiveInteger('--batch-size'),
+      )
       .option(
         '--micro-batch-size <n>',
         `images per forward/backward pass (default ${TRAIN_DEFAULTS.microBatchSize})`,
         parsePositiveInteger('--micro-batch-size'),
       )
-      .option('--lr <rate>', `peak learning rate (default ${TRAIN_DEFAULTS.learningRate})`, positiveNumber('--lr'))
+      .option(
+        '--lr <rate>',
+        `peak learning rate (default ${TRAIN_DEFAULTS.learningRate})`,
+        positiveNumber('--lr'),
+      )
       .option(
         '--warmup <fraction>',
         `share of steps spent warming up (default ${TRAIN_DEFAULTS.warmupFraction})`,
@@ -358,8 +412,16 @@ export const trainCommands: CommandGroup = {
         'AdamW decoupled weight decay (default 0)',
         parseNumber('--weight-decay', (v) => v >= 0, 'a number ≥ 0'),
       )
-      .option('--ema-decay <d>', `maximum EMA decay (default ${TRAIN_DEFAULTS.emaDecay})`, unitInterval('--ema-decay'))
-      .option('--clip-grad-norm <n>', 'clip gradients to this global norm', positiveNumber('--clip-grad-norm'))
+      .option(
+        '--ema-decay <d>',
+        `maximum EMA decay (default ${TRAIN_DEFAULTS.emaDecay})`,
+        unitInterval('--ema-decay'),
+      )
+      .option(
+        '--clip-grad-norm <n>',
+        'clip gradients to this global norm',
+        positiveNumber('--clip-grad-norm'),
+      )
       .option(
         '--base-channels <n>',
         `UNet channels of the first level (default ${UNET_DEFAULTS.baseChannels})`,
@@ -388,11 +450,27 @@ export const trainCommands: CommandGroup = {
       .requiredOption('--out <dir>', `output folder: ${Object.values(TRAIN_OUTPUT_DIRS).join('/, ')}/`)
       .option('--resume', 'continue the run whose checkpoint is in --out')
       .option('--overwrite', 'start a new run in an --out folder that holds a checkpoint')
-      .option('--seed <n>', `seed of every random draw (default ${TRAIN_DEFAULTS.seed})`, parseCount('--seed'))
-      .option('--workers <n>', 'gradient worker threads; 0 = main thread (default min(2, cores))', parseCount('--workers'))
+      .option(
+        '--seed <n>',
+        `seed of every random draw (default ${TRAIN_DEFAULTS.seed})`,
+        parseCount('--seed'),
+      )
+      .option(
+        '--workers <n>',
+        'gradient worker threads; 0 = main thread (default min(2, cores))',
+        parseCount('--workers'),
+      )
       .option('--engine <name>', 'engine, e.g. wasm or tfjs-node (default: best available)')
-      .option('--limit <n>', 'use only the first n training and validation images (quick runs)', parsePositiveInteger('--limit'))
-      .option('--validate-every <n>', 'validate every n steps (default: once per epoch)', parsePositiveInteger('--validate-every'))
+      .option(
+        '--limit <n>',
+        'use only the first n training and validation images (quick runs)',
+        parsePositiveInteger('--limit'),
+      )
+      .option(
+        '--validate-every <n>',
+        'validate every n steps (default: once per epoch)',
+        parsePositiveInteger('--validate-every'),
+      )
       .option(
         '--checkpoint-every <n>',
         `write a checkpoint every n steps (default ${TRAIN_DEFAULTS.checkpointEvery})`,

@@ -62,6 +62,8 @@ describe('createAdamW', () => {
     expect(() => opt.update([new Float32Array(3)], [new Float32Array(3)], 0.1)).toThrow(
       /parameter array 0 has 3 values; the optimizer was built for 2/,
     );
-    expect(() => opt.update([new Float32Array(2)], [new Float32Array(2)], Number.NaN)).toThrow(/learning rate/);
+    expect(() => opt.update([new Float32Array(2)], [new Float32Array(2)], Number.NaN)).toThrow(
+      /learning rate/,
+    );
   });
 });

@@ -115,7 +115,9 @@ export function createAdamW(sizes: readonly number[], config: AdamWConfig = {}):
   const resolved = Object.freeze(resolveAdamWConfig(config));
   for (const [i, size] of sizes.entries()) {
     if (!Number.isInteger(size) || size < 0) {
-      throw new RangeError(`AdamW parameter ${i} has an invalid size ${String(size)}; sizes are integers ≥ 0.`);
+      throw new RangeError(
+        `AdamW parameter ${i} has an invalid size ${String(size)}; sizes are integers ≥ 0.`,
+      );
     }
   }
   let step = 0;

@@ -13,7 +13,10 @@ import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** Writes `target` by calling `fill(tempDir)` and renaming the result into place. */
-export async function writeDirAtomic(target: string, fill: (tempDir: string) => Promise<void>): Promise<void> {
+export async function writeDirAtomic(
+  target: string,
+  fill: (tempDir: string) => Promise<void>,
+): Promise<void> {
   const parent = dirname(target);
   const name = basename(target);
   await mkdir(parent, { recursive: true });

@@ -3,7 +3,7 @@ import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TINY_UNET, syntheticData } from './testing/tiny.js';
+import { syntheticData, TINY_UNET } from './testing/tiny.js';
 import { train } from './trainer.js';
 import { TRAINER_STATE_BIN, TRAINER_STATE_JSON } from './trainer-state.js';
 
@@ -64,7 +64,9 @@ describe('checkpoints', () => {
       /Cannot resume: there is no checkpoint in .*checkpoint\. Train without 'resume'/,
     );
     const dir = await copyOfTemplate();
-    await expect(train({ ...options, outDir: dir })).rejects.toThrow(/already holds a training checkpoint.*resume: true/);
+    await expect(train({ ...options, outDir: dir })).rejects.toThrow(
+      /already holds a training checkpoint.*resume: true/,
+    );
     const fresh = await train({ ...options, outDir: dir, overwrite: true });
     expect(fresh.steps).toBe(2);
     fresh.model.dispose();

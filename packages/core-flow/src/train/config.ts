@@ -9,6 +9,7 @@ import type { MaskPluginConfig } from '@medsymmflow/conditioning-masks';
 import type { SfmLossConfig } from '../flow/sfm.js';
 import type { ArchitectureConfig } from '../io/flow-model.js';
 import { type AdamWConfig, resolveAdamWConfig, stripUndefined } from './adamw.js';
+import type { GradientEngine } from './gradients.js';
 import type { TrainingData } from './training-data.js';
 
 /** Progress reported through {@link TrainConfig.onProgress}. Libraries never print; the CLI renders these. */
@@ -145,6 +146,14 @@ export interface TrainConfig {
    * @defaultValue `env.backends.engines` or the registry order
    */
   engine?: string | readonly string[];
+  /**
+   * Computes the gradients instead of `engine`, which then only validates and saves (e.g.
+   * `createOrtGradientEngine()` of `@medsymmflow/exporters`). The whole batch goes to it in one piece, so
+   * `workers` and `microBatchSize` do not apply. Checkpoints do not depend on it: a run can resume on
+   * another gradient engine.
+   * @defaultValue gradients from `engine`
+   */
+  gradientEngine?: GradientEngine;
   /** Where checkpoints, `best/` and `final/` are written. Without it nothing is written. */
   outDir?: string;
   /**
@@ -200,6 +209,7 @@ export interface ResolvedTrainConfig {
   readonly seed: number;
   readonly workers: number;
   readonly engine: string | readonly string[] | undefined;
+  readonly gradientEngine: GradientEngine | undefined;
   readonly outDir: string | undefined;
   readonly resume: boolean;
   readonly overwrite: boolean;
@@ -269,10 +279,24 @@ function checkData(name: string, data: unknown): TrainingData {
   return d;
 }
 
+function checkGradientEngine(engine: unknown): GradientEngine | undefined {
+  if (engine === undefined) return undefined;
+  const e = engine as GradientEngine;
+  if (!e || typeof e !== 'object' || typeof e.name !== 'string' || typeof e.createComputer !== 'function') {
+    throw new TypeError(
+      "train: 'gradientEngine' must be a GradientEngine ({ name, createComputer(setup) }), such as " +
+        'createOrtGradientEngine() from @medsymmflow/exporters.',
+    );
+  }
+  return e;
+}
+
 /** Copies, fills and checks a {@link TrainConfig}; never mutates the input. */
 export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   if (config === null || typeof config !== 'object') {
-    throw new TypeError(`train: expected an options object with at least 'data', got ${JSON.stringify(config)}.`);
+    throw new TypeError(
+      `train: expected an options object with at least 'data', got ${JSON.stringify(config)}.`,
+    );
   }
   const c = stripUndefined(config) as TrainConfig;
   const data = checkData('data', c.data);
@@ -303,16 +327,22 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   }
   const learningRate = c.learningRate ?? TRAIN_DEFAULTS.learningRate;
   if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(learningRate)) {
-    throw new RangeError(`train: 'learningRate' must be a positive number, got ${JSON.stringify(learningRate)}.`);
+    throw new RangeError(
+      `train: 'learningRate' must be a positive number, got ${JSON.stringify(learningRate)}.`,
+    );
   }
   if (c.clipGradNorm !== undefined && !(typeof c.clipGradNorm === 'number' && c.clipGradNorm > 0)) {
-    throw new RangeError(`train: 'clipGradNorm' must be a positive number, got ${JSON.stringify(c.clipGradNorm)}.`);
+    throw new RangeError(
+      `train: 'clipGradNorm' must be a positive number, got ${JSON.stringify(c.clipGradNorm)}.`,
+    );
   }
   if (c.resume && c.overwrite) {
     throw new TypeError("train: 'resume' and 'overwrite' exclude each other; pass one of them.");
   }
   if (c.resume && !c.outDir) {
-    throw new TypeError("train: 'resume: true' needs 'outDir' (the folder holding the checkpoint to continue).");
+    throw new TypeError(
+      "train: 'resume: true' needs 'outDir' (the folder holding the checkpoint to continue).",
+    );
   }
   if (c.onProgress !== undefined && typeof c.onProgress !== 'function') {
     throw new TypeError(`train: 'onProgress' must be a function, got ${typeof c.onProgress}.`);
@@ -339,6 +369,7 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
     seed,
     workers,
     engine: c.engine,
+    gradientEngine: checkGradientEngine(c.gradientEngine),
     outDir: c.outDir,
     resume: c.resume ?? TRAIN_DEFAULTS.resume,
     overwrite: c.overwrite ?? false,

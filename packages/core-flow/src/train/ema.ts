@@ -28,7 +28,11 @@ export function emaDecayAt(step: number, maxDecay: number): number {
 }
 
 /** In place: `ema[i] = decay·ema[i] + (1 − decay)·params[i]`. */
-export function updateEma(ema: readonly Float32Array[], params: readonly Float32Array[], decay: number): void {
+export function updateEma(
+  ema: readonly Float32Array[],
+  params: readonly Float32Array[],
+  decay: number,
+): void {
   if (ema.length !== params.length) {
     throw new RangeError(`EMA has ${ema.length} arrays but the model has ${params.length} parameters.`);
   }

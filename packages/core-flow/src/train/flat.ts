@@ -30,16 +30,3 @@ export function clipGlobalNorm(grads: readonly Float32Array[], maxNorm: number):
   if (norm > maxNorm) scaleArrays(grads, maxNorm / (norm + 1e-6));
   return norm;
 }
-
-/** True when every value is finite. */
-export function allFinite(arrays: readonly Float32Array[]): boolean {
-  for (const a of arrays) for (let j = 0; j < a.length; j++) if (!Number.isFinite(a[j])) return false;
-  return true;
-}
-
-/** Total number of values. */
-export function totalLength(arrays: readonly Float32Array[]): number {
-  let n = 0;
-  for (const a of arrays) n += a.length;
-  return n;
-}

@@ -25,7 +25,9 @@ function views(buffer: SharedArrayBuffer, sizes: readonly number[]): Float32Arra
 }
 
 if (!parentPort) {
-  throw new Error('gradient-worker.js is a worker-thread entry point; the trainer starts it, do not import it.');
+  throw new Error(
+    'gradient-worker.js is a worker-thread entry point; the trainer starts it, do not import it.',
+  );
 }
 const port = parentPort;
 let computer: ShardGradientComputer | undefined;

@@ -5,7 +5,7 @@ import { sampleSfmNoise } from '../flow/sfm.js';
 import { createUNet, resolveUNetConfig } from '../model/unet.js';
 import { initParamData } from '../ops/params.js';
 import { createShardGradientComputer, type GradientSetup, type ShardInput } from './gradients.js';
-import { TINY_UNET, syntheticData } from './testing/tiny.js';
+import { syntheticData, TINY_UNET } from './testing/tiny.js';
 import { createGradientPool, type GradientPool, sharedArrays } from './worker-pool.js';
 
 const setup: GradientSetup = {
@@ -53,7 +53,7 @@ describe('shard gradients', () => {
       if (data.every((v) => v === 0)) for (let j = 0; j < data.length; j++) data[j] = 0.05 * Math.sin(j + 1);
     }
     const { buffer, arrays: params } = sharedArrays(sizes);
-    specs.forEach((spec, i) => params[i].set(init[spec.name]));
+    for (const [i, spec] of specs.entries()) params[i].set(init[spec.name]);
     const input = batchOf(8);
 
     // Reference: the whole batch in one pass (micro-batch 8).

@@ -65,10 +65,27 @@ export interface ShardGradientComputer {
    * and returns the loss sums.
    */
   compute(params: readonly Float32Array[], input: ShardInput, gradSums: readonly Float32Array[]): ShardSums;
+  /** Frees what the computer holds (sessions, graphs); called once when training ends. */
+  dispose?(): void;
+}
+
+/**
+ * A pluggable source of gradients for {@link train} (e.g. the ONNX Runtime engine of
+ * `@medsymmflow/exporters`): it builds a {@link ShardGradientComputer} for the network and loss, and the
+ * trainer keeps doing everything else (random draws, AdamW, EMA, schedule, validation, checkpoints).
+ */
+export interface GradientEngine {
+  /** Name reported as the training engine, e.g. `ort`. */
+  readonly name: string;
+  /** Builds the computer (may compile graphs or load a runtime). */
+  createComputer(setup: GradientSetup): Promise<ShardGradientComputer>;
 }
 
 /** @internal Creates a shard gradient computer over an initialised engine. */
-export function createShardGradientComputer<T>(engine: Engine<T>, setup: GradientSetup): ShardGradientComputer {
+export function createShardGradientComputer<T>(
+  engine: Engine<T>,
+  setup: GradientSetup,
+): ShardGradientComputer {
   const valueAndGrads = engine.valueAndGrads?.bind(engine);
   if (!valueAndGrads) {
     throw new Error(

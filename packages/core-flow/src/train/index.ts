@@ -2,15 +2,23 @@
  * @file Public surface of the trainer (re-exports only).
  * @module train
  */
-export { ADAMW_DEFAULTS, createAdamW, resolveAdamWConfig } from './adamw.js';
+
 export type { AdamW, AdamWConfig, AdamWState, ResolvedAdamWConfig } from './adamw.js';
-export { ONE_CYCLE_DEFAULTS, oneCycleLr } from './lr-schedule.js';
-export type { OneCycleConfig } from './lr-schedule.js';
-export { emaDecayAt, updateEma } from './ema.js';
-export { TRAIN_DEFAULTS, resolveTrainConfig } from './config.js';
+export { ADAMW_DEFAULTS, createAdamW, resolveAdamWConfig } from './adamw.js';
 export type { ResolvedTrainConfig, TrainConfig, TrainProgressEvent } from './config.js';
-export { subsetTrainingData, trainingDataFromArrays, trainingDataFromMedmnist } from './training-data.js';
-export type { MedmnistSplitLike, TrainingArrays, TrainingBatch, TrainingData } from './training-data.js';
-export { TRAIN_OUTPUT_DIRS, train } from './trainer.js';
+export { resolveTrainConfig, TRAIN_DEFAULTS } from './config.js';
+export { emaDecayAt, updateEma } from './ema.js';
+export type {
+  GradientEngine,
+  GradientSetup,
+  ShardGradientComputer,
+  ShardInput,
+  ShardSums,
+} from './gradients.js';
+export type { OneCycleConfig } from './lr-schedule.js';
+export { ONE_CYCLE_DEFAULTS, oneCycleLr } from './lr-schedule.js';
 export type { TrainResult } from './trainer.js';
+export { TRAIN_OUTPUT_DIRS, train } from './trainer.js';
 export { TRAINER_STATE_BIN, TRAINER_STATE_JSON } from './trainer-state.js';
+export type { MedmnistSplitLike, TrainingArrays, TrainingBatch, TrainingData } from './training-data.js';
+export { subsetTrainingData, trainingDataFromArrays, trainingDataFromMedmnist } from './training-data.js';

@@ -35,7 +35,9 @@ describe('oneCycleLr', () => {
   });
 
   it('rejects bad arguments', () => {
-    expect(() => oneCycleLr(0, { maxLr: 1, totalSteps: 0 })).toThrow(/'totalSteps' must be an integer ≥ 1, got 0/);
+    expect(() => oneCycleLr(0, { maxLr: 1, totalSteps: 0 })).toThrow(
+      /'totalSteps' must be an integer ≥ 1, got 0/,
+    );
     expect(() => oneCycleLr(0, { maxLr: 1, totalSteps: 5, warmupFraction: 1 })).toThrow(/warmupFraction/);
     expect(() => oneCycleLr(-1, { maxLr: 1, totalSteps: 5 })).toThrow(/'step'/);
     expect(() => oneCycleLr(0, { maxLr: Number.NaN, totalSteps: 5 })).toThrow(/'maxLr'/);

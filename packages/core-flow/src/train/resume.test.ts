@@ -35,9 +35,13 @@ function runChild(
   killAfter?: string,
 ): Promise<{ events: Event[]; signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [CHILD, NPZ, outDir, resume ? '1' : '0', String(workers)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [CHILD, NPZ, outDir, resume ? '1' : '0', String(workers)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const events: Event[] = [];
     let buffered = '';
     let stderr = '';

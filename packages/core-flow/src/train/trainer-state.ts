@@ -147,7 +147,10 @@ export async function readTrainerState(dir: string): Promise<TrainerState> {
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
   if (digest !== json.sha256) {
-    throw corrupt(dir, `${TRAINER_STATE_BIN} fails its SHA-256 check (got ${digest}, expected ${json.sha256})`);
+    throw corrupt(
+      dir,
+      `${TRAINER_STATE_BIN} fails its SHA-256 check (got ${digest}, expected ${json.sha256})`,
+    );
   }
   // Copy into an aligned buffer so typed-array views can start at any multiple of 4.
   const aligned = new Uint8Array(bytes.byteLength);
@@ -167,13 +170,6 @@ export async function readTrainerState(dir: string): Promise<TrainerState> {
   };
   const order = arrays.get('order');
   if (!(order instanceof Int32Array)) throw corrupt(dir, 'the sample order is missing');
-  const {
-    format: _f,
-    formatVersion: _fv,
-    sha256: _s,
-    byteLength: _b,
-    buffers: _buffers,
-    ...scalars
-  } = json;
+  const { format: _f, formatVersion: _fv, sha256: _s, byteLength: _b, buffers: _buffers, ...scalars } = json;
   return { ...scalars, order, m: series('m'), v: series('v'), ema: series('ema') };
 }

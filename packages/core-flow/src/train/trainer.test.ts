@@ -3,12 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFlowModel } from '../io/flow-model-impl.js';
+import { liveTensors } from '../testing/helpers.js';
 import type { TrainProgressEvent } from './config.js';
-import { TINY_UNET, syntheticData } from './testing/tiny.js';
+import { syntheticData, TINY_UNET } from './testing/tiny.js';
 import { train } from './trainer.js';
 
 const data = syntheticData(24);
-const base = { data, architecture: TINY_UNET, batchSize: 8, microBatchSize: 4, engine: 'wasm', learningRate: 2e-3 };
+const base = {
+  data,
+  architecture: TINY_UNET,
+  batchSize: 8,
+  microBatchSize: 4,
+  engine: 'wasm',
+  learningRate: 2e-3,
+};
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
@@ -16,6 +24,8 @@ afterAll(async () => {
 
 describe('train (tiny UNet, synthetic data)', () => {
   it('is reproducible: the same seed gives the same loss sequence, another seed does not', async () => {
+    await train({ ...base, maxSteps: 1, workers: 0 }).then((r) => r.model.dispose()); // engine warm-up
+    const tensorsBefore = liveTensors();
     const a = await train({ ...base, seed: 3, maxSteps: 4, epochs: 2, workers: 0 });
     const b = await train({ ...base, seed: 3, maxSteps: 4, epochs: 2, workers: 0 });
     const c = await train({ ...base, seed: 4, maxSteps: 4, epochs: 2, workers: 0 });
@@ -27,6 +37,7 @@ describe('train (tiny UNet, synthetic data)', () => {
     expect(ema(b)).toEqual(ema(a));
     expect(ema(a)).not.toEqual(Array.from(a.weights['out.conv.kernel'])); // the model holds the EMA weights
     for (const r of [a, b, c]) r.model.dispose();
+    expect(liveTensors()).toBe(tensorsBefore); // nothing leaks once the returned models are disposed
   });
 
   it('averages worker gradients like a single thread (2 workers vs the calling thread)', async () => {
@@ -36,7 +47,13 @@ describe('train (tiny UNet, synthetic data)', () => {
     const singleNorms: number[] = [];
     const parallelNorms: number[] = [];
     const single = await train({ ...base, seed: 5, maxSteps: 3, workers: 0, onProgress: norms(singleNorms) });
-    const parallel = await train({ ...base, seed: 5, maxSteps: 3, workers: 2, onProgress: norms(parallelNorms) });
+    const parallel = await train({
+      ...base,
+      seed: 5,
+      maxSteps: 3,
+      workers: 2,
+      onProgress: norms(parallelNorms),
+    });
     expect(parallel.losses).toHaveLength(3);
     for (let i = 0; i < 3; i++) {
       expect(parallel.losses[i]).toBeCloseTo(single.losses[i], 5);

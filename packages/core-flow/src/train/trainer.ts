@@ -18,22 +18,32 @@
  * @module train/trainer
  */
 import { join } from 'node:path';
-import type { MaskPlugin } from '@medsymmflow/conditioning-masks';
 import { createRandom, type RandomState } from '@medsymmflow/datasets-medmnist';
 import { resolveEngine } from '../engines/registry.js';
 import { resolveSfmLossConfig, sampleSfmNoise } from '../flow/sfm.js';
 import { resolveFlowModelConfig } from '../io/config.js';
 import type { FlowModel, ResolvedFlowModelConfig } from '../io/flow-model.js';
 import { createFlowModel, loadFlowModel } from '../io/flow-model-impl.js';
-import { createUNet, type ResolvedUNetConfig, type UNet } from '../model/unet.js';
+import { createUNet, type UNet } from '../model/unet.js';
 import { initParamData } from '../ops/params.js';
 import { version } from '../version.js';
 import { createAdamW } from './adamw.js';
 import { resolveAtomicDir, writeDirAtomic } from './atomic-dir.js';
-import { type ResolvedTrainConfig, resolveTrainConfig, type TrainConfig, type TrainProgressEvent } from './config.js';
+import {
+  type ResolvedTrainConfig,
+  resolveTrainConfig,
+  type TrainConfig,
+  type TrainProgressEvent,
+} from './config.js';
 import { emaDecayAt, updateEma } from './ema.js';
 import { clipGlobalNorm, cloneArrays, globalNorm, scaleArrays } from './flat.js';
-import { createShardGradientComputer, type GradientSetup, type ShardInput, type ShardSums } from './gradients.js';
+import {
+  createShardGradientComputer,
+  type GradientSetup,
+  type ShardGradientComputer,
+  type ShardInput,
+  type ShardSums,
+} from './gradients.js';
 import { oneCycleLr } from './lr-schedule.js';
 import { readTrainerState, type TrainerState, writeTrainerState } from './trainer-state.js';
 import type { TrainingData } from './training-data.js';
@@ -130,18 +140,22 @@ function shardRanges(n: number, parts: number): { start: number; count: number }
 }
 
 /** A fixed subset of the validation data (independent of the training PRNG). */
-function validationSubset(data: TrainingData, size: number, seed: number): { images: Float32Array; labels: Int32Array } {
+function validationSubset(
+  data: TrainingData,
+  size: number,
+  seed: number,
+): { images: Float32Array; labels: Int32Array } {
   const indices =
     data.size <= size
       ? Int32Array.from({ length: data.size }, (_, i) => i)
-      : createRandom(seed)
-          .permutation(data.size)
-          .subarray(0, size)
-          .sort();
+      : createRandom(seed).permutation(data.size).subarray(0, size).sort();
   return data.read(indices);
 }
 
-function recordOf(specNames: readonly string[], arrays: readonly Float32Array[]): Record<string, Float32Array> {
+function recordOf(
+  specNames: readonly string[],
+  arrays: readonly Float32Array[],
+): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
   specNames.forEach((name, i) => {
     out[name] = arrays[i];
@@ -151,7 +165,9 @@ function recordOf(specNames: readonly string[], arrays: readonly Float32Array[])
 
 function throwIfAbortedEarly(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
-    throw new Error('train: the signal was already aborted before training started.', { cause: signal.reason });
+    throw new Error('train: the signal was already aborted before training started.', {
+      cause: signal.reason,
+    });
   }
 }
 
@@ -266,7 +282,11 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
             '(or without resume).',
         );
       }
-      if (state.ema.length !== sizes.length || state.m.length !== sizes.length || state.v.length !== sizes.length) {
+      if (
+        state.ema.length !== sizes.length ||
+        state.m.length !== sizes.length ||
+        state.v.length !== sizes.length
+      ) {
         throw new Error(
           `The training checkpoint in ${checkpointDir} holds ${state.ema.length} EMA arrays for a model with ` +
             `${sizes.length} parameters. Delete it and train without resume to start over.`,
@@ -284,7 +304,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
           { cause: error },
         );
       }
-      specs.forEach((spec, i) => params[i].set(weights[spec.name]));
+      for (const [i, spec] of specs.entries()) params[i].set(weights[spec.name]);
       optimizer.setState({ step: state.optimizerStep, m: state.m, v: state.v });
       ema = cloneArrays(state.ema);
       random.setState(state.random as RandomState);
@@ -293,7 +313,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       validations = [...state.validations];
     } else {
       const init = initParamData(specs, random);
-      specs.forEach((spec, i) => params[i].set(init[spec.name]));
+      for (const [i, spec] of specs.entries()) params[i].set(init[spec.name]);
       ema = cloneArrays(params);
       order = random.permutation(data.size);
     }
@@ -311,10 +331,20 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     microBatchSize: cfg.microBatchSize,
   };
   let pool: GradientPool | undefined;
-  let local: ReturnType<typeof createShardGradientComputer> | undefined;
+  let local: ShardGradientComputer | undefined;
+  const workers = cfg.gradientEngine ? 0 : cfg.workers;
+  const engineName = cfg.gradientEngine?.name ?? resolved.name;
   try {
-    if (cfg.workers > 0) {
-      pool = await createGradientPool({ size: cfg.workers, engine: resolved.name, setup, sizes, params: paramBuffer });
+    if (cfg.gradientEngine) {
+      local = await cfg.gradientEngine.createComputer(setup);
+    } else if (workers > 0) {
+      pool = await createGradientPool({
+        size: cfg.workers,
+        engine: resolved.name,
+        setup,
+        sizes,
+        params: paramBuffer,
+      });
     } else {
       local = createShardGradientComputer(resolved.engine, setup);
     }
@@ -389,8 +419,8 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     epochs: cfg.epochs,
     startStep,
     resumed: checkpointDir !== undefined,
-    engine: resolved.name,
-    workers: cfg.workers,
+    engine: engineName,
+    workers,
     numParameters: unet.numParameters,
   });
   try {
@@ -401,7 +431,10 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
         batchInEpoch = 0;
         order = random.permutation(data.size);
       }
-      const indices = order.subarray(batchInEpoch * batchSize, Math.min(data.size, (batchInEpoch + 1) * batchSize));
+      const indices = order.subarray(
+        batchInEpoch * batchSize,
+        Math.min(data.size, (batchInEpoch + 1) * batchSize),
+      );
       const batch = data.read(indices);
       const n = indices.length;
       const masks = maskPlugin.encode(batch.labels, { height, width, random: random.uniform });
@@ -508,6 +541,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     throw error;
   } finally {
     await pool?.close();
+    local?.dispose?.();
   }
   const elapsedSeconds = (performance.now() - sessionStart) / 1000;
   emit({ type: 'end', step, reason: aborted ? 'aborted' : 'completed', elapsedSeconds });
@@ -521,7 +555,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     imagesPerSecond: trainMs > 0 ? imagesSeen / (trainMs / 1000) : 0,
     elapsedSeconds,
     aborted,
-    engine: resolved.name,
+    engine: engineName,
     config: modelConfig,
     model: flowModel,
     weights: recordOf(

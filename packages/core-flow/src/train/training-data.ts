@@ -99,7 +99,9 @@ export function trainingDataFromArrays(arrays: TrainingArrays): TrainingData {
     throw new RangeError(`numClasses must be an integer ≥ 2, got ${String(numClasses)}.`);
   }
   if (maxLabel >= numClasses) {
-    throw new RangeError(`A label is ${maxLabel} but numClasses is ${numClasses}; labels must be < numClasses.`);
+    throw new RangeError(
+      `A label is ${maxLabel} but numClasses is ${numClasses}; labels must be < numClasses.`,
+    );
   }
   if (images instanceof Float32Array) {
     for (let i = 0; i < images.length; i++) {

@@ -26,7 +26,10 @@ export interface GradientPool {
 }
 
 /** Allocates float32 parameter arrays backed by one `SharedArrayBuffer` (views in `sizes` order). */
-export function sharedArrays(sizes: readonly number[]): { buffer: SharedArrayBuffer; arrays: Float32Array[] } {
+export function sharedArrays(sizes: readonly number[]): {
+  buffer: SharedArrayBuffer;
+  arrays: Float32Array[];
+} {
   const total = sizes.reduce((a, b) => a + b, 0);
   const buffer = new SharedArrayBuffer(total * 4);
   const arrays: Float32Array[] = [];
@@ -90,7 +93,9 @@ class PoolWorker {
       for (const pending of this.pending.values()) pending.reject(error);
       this.pending.clear();
     };
-    this.worker.on('error', (error) => failAll(new Error(`Gradient worker ${index} crashed.`, { cause: error })));
+    this.worker.on('error', (error) =>
+      failAll(new Error(`Gradient worker ${index} crashed.`, { cause: error })),
+    );
     this.worker.on('exit', (code) => {
       if (code !== 0) failAll(new Error(`Gradient worker ${index} exited with code ${code}.`));
     });

@@ -41,7 +41,23 @@ export const attr = Object.freeze({
   }),
 });
 
-interface NodeRecord {
+/** @internal A recorded graph, as {@link OnnxGraphBuilder.snapshot} returns it. */
+export interface OnnxGraphSnapshot {
+  readonly nodes: readonly NodeRecord[];
+  readonly floatConstants: ReadonlyMap<
+    string,
+    { readonly dims: readonly number[]; readonly data: Float32Array }
+  >;
+  readonly int64Constants: ReadonlyMap<
+    string,
+    { readonly dims: readonly number[]; readonly data: readonly number[] }
+  >;
+  readonly inputs: readonly { readonly name: string; readonly dims: readonly OnnxDim[] }[];
+  readonly outputs: readonly { readonly name: string; readonly dims: readonly OnnxDim[] }[];
+}
+
+/** @internal One recorded node. */
+export interface NodeRecord {
   opType: string;
   name: string;
   input: string[];
@@ -77,6 +93,8 @@ export interface OnnxModelMeta {
   readonly docString?: string;
   /** `metadata_props` key/value pairs. */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Opsets of other operator domains the graph uses (e.g. ONNX Runtime's `com.microsoft.nchwc`). */
+  readonly extraOpsets?: readonly { readonly domain: string; readonly version: number }[];
 }
 
 /** IR version to write for an opset (the IR version the ONNX release that introduced it used). */
@@ -126,6 +144,7 @@ export class OnnxGraphBuilder {
     inputs: readonly string[],
     outputs: number | readonly string[] = 1,
     attributes: readonly OnnxAttribute[] = [],
+    domain?: string,
   ): string[] {
     const name = this.uniqueName(`${opType}`);
     const outputNames =
@@ -135,7 +154,14 @@ export class OnnxGraphBuilder {
           )
         : [...outputs];
     for (const input of inputs) if (input !== '') this.used.add(input);
-    this.nodes.push({ opType, name, input: [...inputs], output: outputNames, attribute: [...attributes] });
+    this.nodes.push({
+      opType,
+      name,
+      input: [...inputs],
+      output: outputNames,
+      attribute: [...attributes],
+      ...(domain ? { domain } : {}),
+    });
     return outputNames;
   }
 
@@ -182,6 +208,20 @@ export class OnnxGraphBuilder {
     this.outputs.push({ name, dims, elemType: ONNX_DATA_TYPES.FLOAT, docString });
   }
 
+  /**
+   * @internal The recorded graph as plain records (nodes in recording order, every registered constant,
+   * inputs and outputs), for graph transforms such as the training autodiff.
+   */
+  snapshot(): OnnxGraphSnapshot {
+    return {
+      nodes: this.nodes.map((n) => ({ ...n, input: [...n.input], output: [...n.output] })),
+      floatConstants: new Map([...this.floatConstants].map(([k, c]) => [k, { dims: c.dims, data: c.data }])),
+      int64Constants: new Map(this.int64Constants),
+      inputs: this.inputs.map((v) => ({ name: v.name, dims: v.dims })),
+      outputs: this.outputs.map((v) => ({ name: v.name, dims: v.dims })),
+    };
+  }
+
   /** Number of nodes recorded so far. */
   get nodeCount(): number {
     return this.nodes.length;
@@ -217,7 +257,7 @@ export class OnnxGraphBuilder {
     });
     return {
       irVersion: irVersionForOpset(meta.opset),
-      opsetImport: [{ domain: '', version: meta.opset }],
+      opsetImport: [{ domain: '', version: meta.opset }, ...(meta.extraOpsets ?? [])],
       producerName: meta.producerName,
       producerVersion: meta.producerVersion,
       ...(meta.docString ? { docString: meta.docString } : {}),

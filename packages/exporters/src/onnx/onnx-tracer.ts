@@ -40,6 +40,7 @@ import {
   type OnnxAttribute,
   type OnnxDim,
   OnnxGraphBuilder,
+  type OnnxGraphSnapshot,
   type OnnxModelMeta,
 } from './graph-builder.js';
 
@@ -189,6 +190,7 @@ export class OnnxTracer implements TensorOps<TracedTensor> {
   readonly config: ResolvedOnnxTracerConfig;
   private readonly graph = new OnnxGraphBuilder();
   private readonly own = new WeakSet<TracedTensor>();
+  private readonly shapes = new Map<string, readonly TracedDim[]>();
 
   constructor(config: OnnxTracerConfig = {}) {
     this.config = resolveOnnxTracerConfig(config);
@@ -241,6 +243,14 @@ export class OnnxTracer implements TensorOps<TracedTensor> {
     });
   }
 
+  /**
+   * @internal The recorded graph with the traced shape of every value (graph transforms such as the
+   * training autodiff of `src/training` start from it).
+   */
+  recordedGraph(): OnnxGraphSnapshot & { readonly shapes: ReadonlyMap<string, readonly TracedDim[]> } {
+    return { ...this.graph.snapshot(), shapes: new Map(this.shapes) };
+  }
+
   /** Nodes recorded so far. */
   get nodeCount(): number {
     return this.graph.nodeCount;
@@ -261,6 +271,7 @@ export class OnnxTracer implements TensorOps<TracedTensor> {
       ...(value ? { value } : {}),
     });
     this.own.add(t);
+    this.shapes.set(name, t.shape);
     return t;
   }
 
