@@ -142,4 +142,5 @@ try {
   if (!keep) rmSync(work, { recursive: true, force: true });
 }
 console.log(`pack-test: ${passes} passed, ${failures} failed`);
+writeFileSync(join(root, '.pack-test-results.json'), JSON.stringify({ passed: passes, failed: failures }));
 process.exit(failures === 0 ? 0 : 1);
