@@ -9,11 +9,12 @@
  * Run after `pnpm build`:  node bench/training.mjs [--steps 4] [--only wasm-2-workers]
  */
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { updateResults } from '../../../bench/results-file.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULTS = resolve(here, '..', '..', '..', 'bench', 'results', 'training.json');
@@ -173,8 +174,5 @@ const report = {
     (c) => results.find((r) => r.name === c.name) ?? previous.find((r) => r.name === c.name),
   ).filter(Boolean),
 };
-await mkdir(dirname(RESULTS), { recursive: true });
-const temp = join(dirname(RESULTS), `.training.json.tmp-${process.pid}`);
-await writeFile(temp, `${JSON.stringify(report, null, 2)}\n`);
-await rename(temp, RESULTS);
-process.stderr.write(`wrote ${RESULTS}\n`);
+// Merge: packages/exporters/bench/training.mjs writes the `training` key of the same file.
+process.stderr.write(`wrote ${await updateResults('training.json', report)}\n`);

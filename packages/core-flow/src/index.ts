@@ -25,6 +25,7 @@ export { createFlowModel, loadFlowModel, MODEL_JSON } from './io/flow-model-impl
 export { resolveFlowModelConfig } from './io/config.js';
 export type { WeightsManifestEntry, WeightsManifestGroup } from './io/weights.js';
 export { decodeWeights, encodeWeights, SHARD_BYTES } from './io/weights.js';
+export { resolveAtomicDir, writeDirAtomic, writeFileAtomic } from './io/atomic-dir.js';
 
 // Flow: symmetrical flow matching, solvers, generation and classification
 export type {

@@ -1,10 +1,10 @@
 // Benchmark: reading MedMNIST 28px files with @medsymmflow/datasets-medmnist (built dist).
 // Run: pnpm --filter @medsymmflow/datasets-medmnist bench (after pnpm build).
 // Prints a table and writes <repo>/bench/results/datasets.json with the CPU model and date.
-import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { updateResults } from '../../../bench/results-file.mjs';
 import {
   createRandom,
   loadMedMnist,
@@ -104,9 +104,5 @@ const report = {
   dataDir: root,
   results,
 };
-const outDir = join(repoRoot, 'bench', 'results');
-await mkdir(outDir, { recursive: true });
-await writeFile(join(outDir, 'datasets.json'), `${JSON.stringify(report, null, 2)}\n`);
-console.log(
-  `\nCPU ${report.cpu} (${report.cores} cores), Node ${report.node}. Written to ${join(outDir, 'datasets.json')}`,
-);
+const written = await updateResults('datasets.json', report);
+console.log(`\nCPU ${report.cpu} (${report.cores} cores), Node ${report.node}. Written to ${written}`);

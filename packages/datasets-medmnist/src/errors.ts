@@ -25,28 +25,48 @@ export interface MedMnistErrorOptions {
   cause?: unknown;
 }
 
-function joinMessage(reason: string, hint: string | undefined): string {
+/** The message of an error with a `reason` and a `hint`: the reason, then the hint when there is one. */
+export function joinErrorMessage(reason: string, hint: string | undefined): string {
   return hint ? `${reason} ${hint}` : reason;
 }
 
-/** Base class of the errors this package throws for bad files, missing files and failed downloads. */
-export class MedMnistError extends Error {
+/**
+ * Base of the MedSymmFlow errors a user can act on: a machine-readable `code`, a one-sentence `reason` and a
+ * separate `hint` (the fix), so front ends such as the `medsymmflow` CLI can print them on their own lines.
+ * The message is the reason followed by the hint; a lower-level failure is attached as `cause`. Other
+ * packages extend it with their own codes (e.g. core-flow's `ZooError`).
+ *
+ * @example
+ * ```ts
+ * class MyError extends CodedError<'MY_CODE'> {}
+ * throw new MyError('MY_CODE', 'The file is empty.', { hint: 'Download it again.' });
+ * ```
+ */
+export class CodedError<Code extends string = string> extends Error {
   /** Machine-readable error code. */
-  readonly code: MedMnistErrorCode;
+  readonly code: Code;
   /** What failed, in one sentence (the message without the hint). */
   readonly reason: string;
   /** How to fix it, or `undefined` when there is nothing the user can do. */
   readonly hint: string | undefined;
 
-  constructor(code: MedMnistErrorCode, reason: string, options: MedMnistErrorOptions = {}) {
+  constructor(code: Code, reason: string, options: MedMnistErrorOptions = {}) {
     super(
-      joinMessage(reason, options.hint),
+      joinErrorMessage(reason, options.hint),
       options.cause === undefined ? undefined : { cause: options.cause },
     );
-    this.name = 'MedMnistError';
+    this.name = 'CodedError';
     this.code = code;
     this.reason = reason;
     this.hint = options.hint;
+  }
+}
+
+/** Base class of the errors this package throws for bad files, missing files and failed downloads. */
+export class MedMnistError extends CodedError<MedMnistErrorCode> {
+  constructor(code: MedMnistErrorCode, reason: string, options: MedMnistErrorOptions = {}) {
+    super(code, reason, options);
+    this.name = 'MedMnistError';
   }
 }
 
@@ -69,7 +89,7 @@ export class UnknownDatasetError extends RangeError {
     const reason = `Unknown MedMNIST dataset ${JSON.stringify(flag)}.`;
     const hint =
       (suggestion ? `Did you mean "${suggestion}"? ` : '') + `Valid flags: ${validFlags.join(', ')}.`;
-    super(joinMessage(reason, hint));
+    super(joinErrorMessage(reason, hint));
     this.name = 'UnknownDatasetError';
     this.flag = flag;
     this.validFlags = validFlags;

@@ -38,9 +38,11 @@ export {
 // Errors
 export {
   ChecksumError,
+  CodedError,
   DatasetFileNotFoundError,
   DownloadError,
   type FormatErrorLocation,
+  joinErrorMessage,
   MedMnistError,
   type MedMnistErrorCode,
   NpzFormatError,

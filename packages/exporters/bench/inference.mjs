@@ -3,10 +3,9 @@
 // (core-flow's engine), with the same weights. Also compares the two GroupNorm encodings of the ONNX export.
 // Run: pnpm --filter @medsymmflow/exporters bench (after pnpm build). Writes <repo>/bench/results/inference.json.
 // Options (env): BENCH_IMAGES (default 320), BENCH_RUNS (default 5), BENCH_THREADS (ORT intra-op threads, default 0 = ORT's choice).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createMaskPlugin } from '@medsymmflow/conditioning-masks';
 import {
   classify,
@@ -17,10 +16,9 @@ import {
   resolveEngine,
 } from '@medsymmflow/core-flow';
 import { createRandom } from '@medsymmflow/datasets-medmnist';
+import { updateResults } from '../../../bench/results-file.mjs';
 import { exportModel, loadOrtModel, SUPPORTED_ORT_VERSION, version } from '../dist/index.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '..', '..', '..');
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 320);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const THREADS = Number(process.env.BENCH_THREADS ?? 0);
@@ -129,9 +127,7 @@ try {
     pytorch_note:
       'TODO: to be filled from the PyTorch reference benchmark (bench/pytorch, a separate task): official UNet, same config, CPU, batch 64, 1 Euler step.',
   };
-  await mkdir(join(repoRoot, 'bench', 'results'), { recursive: true });
-  await writeFile(join(repoRoot, 'bench', 'results', 'inference.json'), `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`wrote ${join(repoRoot, 'bench', 'results', 'inference.json')}`);
+  console.log(`wrote ${await updateResults('inference.json', out)}`);
 } finally {
   await rm(work, { recursive: true, force: true });
 }

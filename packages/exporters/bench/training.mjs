@@ -15,11 +15,12 @@
  * [--profile <prefix>] (ORT profiler: op-type breakdown of the ORT engine's steps).
  */
 import { spawn } from 'node:child_process';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { updateResults } from '../../../bench/results-file.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '..', '..', '..');
@@ -217,14 +218,5 @@ const training = {
     : null,
 };
 
-let report = {};
-try {
-  report = JSON.parse(await readFile(RESULTS, 'utf8'));
-} catch (error) {
-  if (error.code !== 'ENOENT') throw error;
-}
-report.training = training;
-const temp = join(dirname(RESULTS), `.training.json.tmp-${process.pid}`);
-await writeFile(temp, `${JSON.stringify(report, null, 2)}\n`);
-await rename(temp, RESULTS);
+await updateResults('training.json', { training });
 log(`wrote the 'training' key of ${RESULTS}`);

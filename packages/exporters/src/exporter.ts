@@ -4,9 +4,10 @@
  *
  * @module exporter
  */
+import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { writeDirAtomic } from './internal/atomic-dir.js';
+import { join, resolve } from 'node:path';
+import { writeDirAtomic } from '@medsymmflow/core-flow';
 import type { ExportableModel } from './model-data.js';
 import { onnxExporter } from './onnx/onnx-exporter.js';
 import { tfjsExporter } from './tfjs/tfjs-exporter.js';
@@ -207,14 +208,22 @@ export async function exportModel<Options extends object = Record<string, unknow
   if (typeof overwrite !== 'boolean') {
     throw new TypeError(`'overwrite' must be a boolean; got ${JSON.stringify(overwrite)}.`);
   }
+  const target = resolve(config.outDir);
+  if (existsSync(target)) {
+    if (!(await stat(target)).isDirectory()) {
+      throw new Error(`Output path ${target} exists and is not a folder. Choose another outDir.`);
+    }
+    if (!overwrite) {
+      throw new Error(
+        `Output folder ${target} already exists. Pass overwrite: true to replace it (the old folder is swapped ` +
+          'out only after the new one is complete), or choose another outDir.',
+      );
+    }
+  }
   let files: ExportedFile[] = [];
-  const outDir = await writeDirAtomic(
-    config.outDir,
-    async (temp) => {
-      await exporter.export(model, temp, config.options);
-      files = await listFiles(temp);
-    },
-    { overwrite },
-  );
+  const outDir = await writeDirAtomic(target, async (temp) => {
+    await exporter.export(model, temp, config.options);
+    files = await listFiles(temp);
+  });
   return { format: exporter.name, outDir, files };
 }

@@ -1,6 +1,7 @@
 /**
  * End-to-end tests of `medsymmflow train` and `medsymmflow evaluate` with the built binary (turbo builds it
- * before `test`) on real pneumoniamnist: one tiny epoch on a 48-image slice, then a full test-split evaluation.
+ * before `test`) on real pneumoniamnist: one tiny epoch on a 48-image slice, then a full test-split evaluation;
+ * one tiny epoch with `--engine ort` (ONNX Runtime gradients) whose saved model is evaluated; the engine choice.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../../test/shared-data';
+import { chooseTrainEngine } from './train';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'medsymmflow.mjs');
 
@@ -31,6 +33,9 @@ function run(args: string[]): Promise<Run> {
     });
   });
 }
+
+/** `medsymmflow train` on the shared pneumoniamnist files. */
+const TRAIN_PNEUMONIA = ['train', '--dataset', 'pneumoniamnist', '--root', SHARED_MEDMNIST_DIR];
 
 /** A UNet small enough for a quick CLI run (8 channels, 2 levels, no attention). */
 const TINY = [
@@ -54,17 +59,15 @@ beforeAll(async () => {
   temp = await mkdtemp(join(tmpdir(), 'medsymmflow-train-cli-'));
   runDir = join(temp, 'run');
   trainRun = await run([
-    'train',
-    '--dataset',
-    'pneumoniamnist',
-    '--root',
-    SHARED_MEDMNIST_DIR,
+    ...TRAIN_PNEUMONIA,
     '--limit',
     '48',
     '--epochs',
     '1',
     '--batch-size',
     '16',
+    '--engine',
+    'wasm',
     '--workers',
     '0',
     '--seed',
@@ -104,27 +107,10 @@ describe('medsymmflow train', () => {
   }, 120_000);
 
   it('refuses to overwrite a run without --resume/--overwrite, and to resume nothing', async () => {
-    const again = await run([
-      'train',
-      '--dataset',
-      'pneumoniamnist',
-      '--root',
-      SHARED_MEDMNIST_DIR,
-      '--out',
-      runDir,
-    ]);
+    const again = await run([...TRAIN_PNEUMONIA, '--out', runDir]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/^medsymmflow: .*already holds a training checkpoint\.\nhint: Add --resume/);
-    const nothing = await run([
-      'train',
-      '--dataset',
-      'pneumoniamnist',
-      '--root',
-      SHARED_MEDMNIST_DIR,
-      '--out',
-      join(temp, 'empty'),
-      '--resume',
-    ]);
+    const nothing = await run([...TRAIN_PNEUMONIA, '--out', join(temp, 'empty'), '--resume']);
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/^medsymmflow: There is no checkpoint to resume/);
   }, 120_000);
@@ -133,17 +119,15 @@ describe('medsymmflow train', () => {
     const out = join(temp, 'interrupted');
     const args = [
       BIN,
-      'train',
-      '--dataset',
-      'pneumoniamnist',
-      '--root',
-      SHARED_MEDMNIST_DIR,
+      ...TRAIN_PNEUMONIA,
       '--limit',
       '160',
       '--epochs',
       '2',
       '--batch-size',
       '16',
+      '--engine',
+      'wasm',
       '--workers',
       '0',
       ...TINY,
@@ -195,6 +179,24 @@ describe('medsymmflow train', () => {
       [
         ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--channel-mults', '1,x'],
         /Invalid --channel-mults/,
+      ],
+      [
+        ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--engine', 'tpu'],
+        /'tpu' is invalid\. Allowed choices are ort, wasm, cpu, tfjs-node, tfjs-node-gpu/,
+      ],
+      [
+        [
+          'train',
+          '--dataset',
+          'pneumoniamnist',
+          '--out',
+          join(temp, 'x'),
+          '--engine',
+          'ort',
+          '--workers',
+          '2',
+        ],
+        /--engine ort runs on the main thread .*got --workers 2/,
       ],
     ];
     for (const [args, reason] of cases) {
@@ -294,4 +296,92 @@ describe('medsymmflow evaluate', () => {
     expect(wrongClasses.code).toBe(2);
     expect(wrongClasses.stderr).toMatch(/bloodmnist has 8 classes but the model was trained for 2 classes/);
   }, 120_000);
+});
+
+describe('medsymmflow train --engine ort', () => {
+  it('trains one epoch with ONNX Runtime gradients, names the engine, and the model evaluates', async () => {
+    const out = join(temp, 'ort');
+    const trained = await run([
+      ...TRAIN_PNEUMONIA,
+      '--limit',
+      '32',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '16',
+      '--engine',
+      'ort',
+      '--seed',
+      '5',
+      ...TINY,
+      '--out',
+      out,
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stderr).toMatch(/^Training [\d,]+ parameters on engine "ort" \(main thread\): 2 steps/m);
+    expect(trained.stdout).toMatch(/^Trained pneumoniamnist: step 2\/2 in \S+ on engine "ort" /);
+    expect(trained.stdout).toMatch(/last loss \d+\.\d{4}/);
+    for (const dir of ['best', 'final', 'checkpoint']) {
+      expect(existsSync(join(out, dir, 'model.json'))).toBe(true);
+    }
+
+    const evaluated = await run([
+      'evaluate',
+      '--model',
+      join(out, 'final'),
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--limit',
+      '16',
+      '--json',
+    ]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const report = JSON.parse(evaluated.stdout);
+    expect(report).toMatchObject({ dataset: 'pneumoniamnist', split: 'test', n: 16 });
+    expect(report.acc).toBeGreaterThanOrEqual(0);
+    expect(report.acc).toBeLessThanOrEqual(1);
+  }, 180_000);
+});
+
+describe('chooseTrainEngine', () => {
+  const loads = async () => ({ ok: true }) as const;
+  const fails = async () => ({ ok: false, reason: 'no native binary' }) as const;
+
+  it('defaults to ort when onnxruntime-node loads, else to the tfjs default with a note', async () => {
+    await expect(chooseTrainEngine({}, loads)).resolves.toEqual({
+      engine: 'ort',
+      ort: true,
+      workers: 0,
+      notes: [],
+    });
+    const fallback = await chooseTrainEngine({}, fails);
+    expect(fallback).toMatchObject({ engine: undefined, ort: false });
+    expect(fallback.notes).toEqual([
+      'onnxruntime-node did not load (no native binary); using the tfjs default',
+    ]);
+  });
+
+  it('keeps tfjs when --workers > 0 or a tfjs --engine is given', async () => {
+    const withWorkers = await chooseTrainEngine({ workers: 2 }, loads);
+    expect(withWorkers).toMatchObject({ engine: undefined, ort: false, workers: 2 });
+    expect(withWorkers.notes[0]).toMatch(/--workers given/);
+    await expect(chooseTrainEngine({ engine: 'wasm', workers: 1 }, loads)).resolves.toEqual({
+      engine: 'wasm',
+      ort: false,
+      workers: 1,
+      notes: [],
+    });
+  });
+
+  it('rejects --engine ort with workers or without onnxruntime-node', async () => {
+    await expect(chooseTrainEngine({ engine: 'ort', workers: 2 }, loads)).rejects.toThrow(
+      /--engine ort runs on the main thread .*got --workers 2/,
+    );
+    await expect(chooseTrainEngine({ engine: 'ort' }, fails)).rejects.toThrow(
+      /--engine ort needs onnxruntime-node, which did not load: no native binary/,
+    );
+    await expect(chooseTrainEngine({ engine: 'ort', workers: 0 }, loads)).resolves.toMatchObject({
+      ort: true,
+    });
+  });
 });

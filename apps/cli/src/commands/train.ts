@@ -25,6 +25,7 @@ import {
   loadMedMnistSplits,
   resolveMedMnistRoot,
 } from '@medsymmflow/datasets-medmnist';
+import { createOrtGradientEngine, ortExecutionProviderStatus } from '@medsymmflow/exporters';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
@@ -119,6 +120,7 @@ function formatDuration(seconds: number): string {
 function createTrainProgress(
   context: CliContext,
   quiet: boolean,
+  notes: readonly string[] = [],
 ): {
   onProgress(event: TrainProgressEvent): void;
   stop(): void;
@@ -142,7 +144,8 @@ function createTrainProgress(
             `Training ${event.numParameters.toLocaleString('en-US')} parameters on engine "${event.engine}" ` +
               `(${event.workers === 0 ? 'main thread' : `${event.workers} worker thread${event.workers > 1 ? 's' : ''}`}): ` +
               `${event.totalSteps} steps, ${event.stepsPerEpoch} per epoch` +
-              (event.resumed ? `, resuming at step ${event.startStep}` : ''),
+              (event.resumed ? `, resuming at step ${event.startStep}` : '') +
+              (notes.length > 0 ? ` (${notes.join('; ')})` : ''),
           );
           if (!quiet && context.stderr.isTTY) {
             bar = new cliProgress.SingleBar(
@@ -227,6 +230,7 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
       'Add --resume to continue that run, --overwrite to start over there, or choose another --out.',
     );
   }
+  const choice = await chooseTrainEngine(options);
   const root = resolveMedMnistRoot(options.root ?? (context.env.MEDMNIST_ROOT || undefined));
   const splits = await loadMedMnistSplits({
     flag: info.flag,
@@ -259,7 +263,11 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     controller.abort();
   };
   process.on('SIGINT', onSigint);
-  const progress = createTrainProgress(context, options.quiet === true || options.json === true);
+  const progress = createTrainProgress(
+    context,
+    options.quiet === true || options.json === true,
+    choice.notes,
+  );
   const config: TrainConfig = {
     data,
     validation,
@@ -275,8 +283,10 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     emaDecay: options.emaDecay,
     clipGradNorm: options.clipGradNorm,
     seed: options.seed,
-    workers: options.workers,
-    engine: options.engine,
+    workers: choice.workers,
+    ...(choice.ort
+      ? { engine: ORT_TFJS_ENGINE, gradientEngine: createOrtGradientEngine() }
+      : { engine: choice.engine }),
     outDir: options.out,
     resume: options.resume,
     overwrite: options.overwrite,
@@ -335,7 +345,8 @@ function summaryText(flag: string, result: Awaited<ReturnType<typeof train>>): s
   const finalLoss = result.losses.at(-1);
   const lines = [
     `${result.aborted ? 'Stopped' : 'Trained'} ${flag}: step ${result.steps}/${result.totalSteps} in ` +
-      `${formatDuration(result.elapsedSeconds)} (${result.imagesPerSecond.toFixed(1)} img/s), ` +
+      `${formatDuration(result.elapsedSeconds)} on engine "${result.engine}" ` +
+      `(${result.imagesPerSecond.toFixed(1)} img/s), ` +
       `last loss ${finalLoss?.toFixed(4) ?? '-'}`,
   ];
   if (result.bestAccuracy !== null) {
@@ -351,6 +362,86 @@ function summaryText(flag: string, result: Awaited<ReturnType<typeof train>>): s
     lines.push(`Evaluate: medsymmflow evaluate --model ${result.paths.best} --dataset ${flag} --split test`);
   }
   return lines.join('\n');
+}
+
+/** Engines `--engine` accepts: `ort` computes gradients on ONNX Runtime, the others are tfjs engines. */
+export const TRAIN_ENGINE_CHOICES = Object.freeze([
+  'ort',
+  'wasm',
+  'cpu',
+  'tfjs-node',
+  'tfjs-node-gpu',
+] as const);
+
+/** tfjs engine that validates and saves when ONNX Runtime computes the gradients. */
+const ORT_TFJS_ENGINE = 'wasm';
+
+/** How a run computes gradients, as chosen from `--engine`/`--workers` and what loads here. */
+export interface TrainEngineChoice {
+  /** `ort`, a tfjs engine name, or `undefined` for the tfjs default (best available). */
+  engine: string | undefined;
+  /** True when ONNX Runtime computes the gradients. */
+  ort: boolean;
+  /** Worker threads to pass to `train()`. */
+  workers: number | undefined;
+  /** Notes for the start line (fallbacks, ignored options). */
+  notes: string[];
+}
+
+/** Whether onnxruntime-node loads here (the reason when it does not). */
+async function ortAvailability(): Promise<{ ok: true } | { ok: false; reason: string }> {
+  try {
+    await ortExecutionProviderStatus();
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message.split('\n')[0] ?? String(error) };
+  }
+}
+
+/**
+ * Picks the gradient engine: `--engine ort` requires ONNX Runtime (workers are not used with it: it runs
+ * multi-threaded on the main thread); without `--engine` ONNX Runtime is used when it loads and
+ * `--workers` is not given, else the tfjs default.
+ */
+export async function chooseTrainEngine(
+  options: Pick<TrainCommandOptions, 'engine' | 'workers'>,
+  available: () => Promise<{ ok: true } | { ok: false; reason: string }> = ortAvailability,
+): Promise<TrainEngineChoice> {
+  if (options.engine === 'ort') {
+    if (options.workers !== undefined && options.workers > 0) {
+      throw new UsageError(
+        `--engine ort runs on the main thread (ONNX Runtime uses every core itself); got --workers ${options.workers}.`,
+        'Drop --workers (or pass --workers 0) with --engine ort, or pick a tfjs engine such as --engine wasm.',
+      );
+    }
+    const status = await available();
+    if (!status.ok) {
+      throw new UsageError(
+        `--engine ort needs onnxruntime-node, which did not load: ${status.reason}`,
+        `Pick a tfjs engine instead: --engine ${TRAIN_ENGINE_CHOICES.filter((e) => e !== 'ort').join('|')}.`,
+      );
+    }
+    return { engine: 'ort', ort: true, workers: 0, notes: [] };
+  }
+  if (options.engine !== undefined) {
+    return { engine: options.engine, ort: false, workers: options.workers, notes: [] };
+  }
+  if (options.workers !== undefined && options.workers > 0) {
+    return {
+      engine: undefined,
+      ort: false,
+      workers: options.workers,
+      notes: ['--workers given: tfjs engine with worker threads (ONNX Runtime trains on the main thread)'],
+    };
+  }
+  const status = await available();
+  if (status.ok) return { engine: 'ort', ort: true, workers: 0, notes: [] };
+  return {
+    engine: undefined,
+    ort: false,
+    workers: options.workers,
+    notes: [`onnxruntime-node did not load (${status.reason}); using the tfjs default`],
+  };
 }
 
 function range(n: number): number[] {
@@ -457,10 +548,16 @@ export const trainCommands: CommandGroup = {
       )
       .option(
         '--workers <n>',
-        'gradient worker threads; 0 = main thread (default min(2, cores))',
+        'gradient worker threads of tfjs engines; 0 = main thread (default min(2, cores); not with ort)',
         parseCount('--workers'),
       )
-      .option('--engine <name>', 'engine, e.g. wasm or tfjs-node (default: best available)')
+      .addOption(
+        new Option(
+          '--engine <name>',
+          'gradient engine: ort = ONNX Runtime (validation and saving on wasm), or a tfjs engine ' +
+            '(default: ort when onnxruntime-node loads and --workers is not given, else the best tfjs engine)',
+        ).choices(TRAIN_ENGINE_CHOICES),
+      )
       .option(
         '--limit <n>',
         'use only the first n training and validation images (quick runs)',

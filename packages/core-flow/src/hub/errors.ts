@@ -1,10 +1,11 @@
 /**
  * @file Errors of the model zoo hub. Each carries a machine-readable `code`, a one-sentence `reason` and a
- * separate `hint` (the fix), like the errors of `@medsymmflow/datasets-medmnist`, so front ends such as the
- * `medsymmflow` CLI can print the reason and the hint on their own lines. Lower-level failures (network, file
- * system, checksum) are attached as `cause`.
+ * separate `hint` (the fix): `ZooError` extends `CodedError` of `@medsymmflow/datasets-medmnist`, so front ends
+ * such as the `medsymmflow` CLI print the reason and the hint on their own lines. Lower-level failures
+ * (network, file system, checksum) are attached as `cause`.
  * @module hub/errors
  */
+import { CodedError, joinErrorMessage } from '@medsymmflow/datasets-medmnist';
 
 /** Machine-readable codes of {@link ZooError} and {@link UnknownModelError}. */
 export type ZooErrorCode =
@@ -17,31 +18,14 @@ export type ZooErrorCode =
   | 'ZOO_CHECKSUM'
   | 'ZOO_CACHE';
 
-function joinMessage(reason: string, hint: string | undefined): string {
-  return hint ? `${reason} ${hint}` : reason;
-}
-
 /**
  * A zoo operation that failed: no zoo source, an unreadable or invalid manifest, a model without weights, a
  * failed or corrupt download, a damaged cache.
  */
-export class ZooError extends Error {
-  /** Machine-readable error code. */
-  readonly code: ZooErrorCode;
-  /** What failed, in one sentence (the message without the hint). */
-  readonly reason: string;
-  /** How to fix it, or `undefined` when there is nothing the user can do. */
-  readonly hint: string | undefined;
-
+export class ZooError extends CodedError<ZooErrorCode> {
   constructor(code: ZooErrorCode, reason: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(
-      joinMessage(reason, options.hint),
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
+    super(code, reason, options);
     this.name = 'ZooError';
-    this.code = code;
-    this.reason = reason;
-    this.hint = options.hint;
   }
 }
 
@@ -62,7 +46,7 @@ export class UnknownModelError extends RangeError {
     const hint =
       (suggestion ? `Did you mean "${suggestion}"? ` : '') +
       (validIds.length > 0 ? `Valid ids: ${validIds.join(', ')}.` : 'The manifest lists no models.');
-    super(joinMessage(reason, hint));
+    super(joinErrorMessage(reason, hint));
     this.name = 'UnknownModelError';
     this.id = id;
     this.validIds = validIds;

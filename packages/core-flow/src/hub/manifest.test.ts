@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMaskPlugin } from '@medsymmflow/conditioning-masks';
-import { getDatasetInfo } from '@medsymmflow/datasets-medmnist';
+import { CodedError, getDatasetInfo } from '@medsymmflow/datasets-medmnist';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../../test/shared-data.js';
 import { resolveFlowModelConfig } from '../io/config.js';
@@ -22,6 +22,8 @@ function invalid(input: unknown): ZooError {
     validateZooManifest(input, { source: 'test.json' });
   } catch (error) {
     expect(error).toBeInstanceOf(ZooError);
+    expect(error).toBeInstanceOf(CodedError); // shares the code/reason/hint shape with the dataset errors
+    expect((error as ZooError).name).toBe('ZooError');
     expect((error as ZooError).code).toBe('ZOO_MANIFEST');
     return error as ZooError;
   }

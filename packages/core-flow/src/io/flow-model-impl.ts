@@ -3,9 +3,9 @@
  *
  * @module io/flow-model-impl
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { MaskPlugin } from '@medsymmflow/conditioning-masks';
 import type { Engine, EngineInfo, ResolvedEngine } from '../engines/engine.js';
 import { resolveEngine } from '../engines/registry.js';
@@ -17,6 +17,7 @@ import type { Params, TensorOps } from '../ops/ops.js';
 import { initParamData, paramsFromData, sizeOf } from '../ops/params.js';
 import type { RandomSource } from '../ops/random.js';
 import { version } from '../version.js';
+import { writeDirAtomic } from './atomic-dir.js';
 import { resolveFlowModelConfig } from './config.js';
 import {
   FLOW_MODEL_FORMAT,
@@ -116,26 +117,14 @@ class FlowModelImpl<T> implements FlowModel<T> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Writes files into a sibling temp folder, then renames it into place; never leaves a half-written folder. */
+/** Saves `files` into the folder `dir` with {@link writeDirAtomic}; never leaves a half-written folder. */
 async function writeFolderAtomically(
   dir: string,
   files: readonly { name: string; data: string | Uint8Array }[],
   overwrite: boolean,
 ): Promise<void> {
   const target = resolve(dir);
-  const parent = dirname(target);
-  await mkdir(parent, { recursive: true });
-  const present = await exists(target);
-  if (present) {
+  if (existsSync(target)) {
     if (!overwrite) {
       throw new Error(
         `Cannot save the model: ${target} already exists. Pass { overwrite: true } or choose another folder.`,
@@ -145,20 +134,13 @@ async function writeFolderAtomically(
       throw new Error(`Cannot save the model: ${target} exists and is not a folder.`);
     }
   }
-  const tag = `${process.pid}-${randomUUID().slice(0, 8)}`;
-  const temp = join(parent, `.${basename(target)}.tmp-${tag}`);
-  const old = join(parent, `.${basename(target)}.old-${tag}`);
   try {
-    await mkdir(temp);
-    for (const file of files) await writeFile(join(temp, file.name), file.data);
-    if (present) await rename(target, old);
-    await rename(temp, target);
+    await writeDirAtomic(target, async (temp) => {
+      for (const file of files) await writeFile(join(temp, file.name), file.data);
+    });
   } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    if (present && !(await exists(target)) && (await exists(old))) await rename(old, target);
     throw new Error(`Failed to save the model to ${target}: ${(error as Error).message}`, { cause: error });
   }
-  if (present) await rm(old, { recursive: true, force: true });
 }
 
 async function engineFrom<T>(choice: EngineChoice | undefined): Promise<ResolvedEngine<T>> {

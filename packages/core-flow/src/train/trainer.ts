@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { createRandom, type RandomState } from '@medsymmflow/datasets-medmnist';
 import { resolveEngine } from '../engines/registry.js';
 import { resolveSfmLossConfig, sampleSfmNoise } from '../flow/sfm.js';
+import { resolveAtomicDir, writeDirAtomic } from '../io/atomic-dir.js';
 import { resolveFlowModelConfig } from '../io/config.js';
 import type { FlowModel, ResolvedFlowModelConfig } from '../io/flow-model.js';
 import { createFlowModel, loadFlowModel } from '../io/flow-model-impl.js';
@@ -28,7 +29,6 @@ import { createUNet, type UNet } from '../model/unet.js';
 import { initParamData } from '../ops/params.js';
 import { version } from '../version.js';
 import { createAdamW } from './adamw.js';
-import { resolveAtomicDir, writeDirAtomic } from './atomic-dir.js';
 import {
   type ResolvedTrainConfig,
   resolveTrainConfig,
