@@ -125,7 +125,7 @@ try {
     ratio_ort_over_tfjs_wasm: Number(ratio.toFixed(3)),
     pytorch_img_s: null,
     pytorch_note:
-      'TODO: to be filled from the PyTorch reference benchmark (bench/pytorch, a separate task): official UNet, same config, CPU, batch 64, 1 Euler step.',
+      'not measured by this script yet: bench/pytorch/run-reference.mjs (our UNet re-implemented in PyTorch, parity-checked) is to be called here in the same run.',
   };
   console.log(`wrote ${await updateResults('inference.json', out)}`);
 } finally {
