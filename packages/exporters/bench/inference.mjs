@@ -1,6 +1,8 @@
 // Benchmark: classification throughput of the default UNet (base 32, mults 1,2,2; 28×28, grey image +
 // RGB palette mask) with one Euler step at batch 64, on ONNX Runtime (this package) versus tfjs-wasm
 // (core-flow's engine), with the same weights. Also compares the two GroupNorm encodings of the ONNX export.
+// Then, in the same run and on the same weights (saved as a core-flow model folder), the PyTorch CPU reference
+// of the same network (<repo>/bench/pytorch, parity-checked before timing; needs Debian's python3-torch).
 // Run: pnpm --filter @medsymmflow/exporters bench (after pnpm build). Writes <repo>/bench/results/inference.json.
 // Options (env): BENCH_IMAGES (default 320), BENCH_RUNS (default 5), BENCH_THREADS (ORT intra-op threads, default 0 = ORT's choice).
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +18,7 @@ import {
   resolveEngine,
 } from '@medsymmflow/core-flow';
 import { createRandom } from '@medsymmflow/datasets-medmnist';
+import { runPytorchReference } from '../../../bench/pytorch/run-reference.mjs';
 import { updateResults } from '../../../bench/results-file.mjs';
 import { exportModel, loadOrtModel, SUPPORTED_ORT_VERSION, version } from '../dist/index.js';
 
@@ -105,6 +108,19 @@ try {
   const tfjsResult = measured[variants.length];
   const ratio = ortResults[0].imgPerSecond / tfjsResult.imgPerSecond;
   console.log(`ORT (default export) / tfjs-${info.backend}: ${ratio.toFixed(2)}×`);
+
+  // PyTorch reference on the same weights: after our own timings (it also uses both cores).
+  const { outDir: modelDir } = await exportModel(model, { format: 'tfjs', outDir: join(work, 'tfjs-model') });
+  const ref = await runPytorchReference({ modelDir, batch: BATCH, steps: 1, measure: ['classify'] });
+  const pytorchImgS = ref.classify_img_s;
+  for (const r of results) r.ratioToPytorch = Number((r.imgPerSecond / pytorchImgS).toFixed(3));
+  const ratioOrtPytorch = ortResults[0].imgPerSecond / pytorchImgS;
+  const ratioTfjsPytorch = tfjsResult.imgPerSecond / pytorchImgS;
+  console.log(
+    `${'PyTorch CPU reference (same network and weights)'.padEnd(70)} ${pytorchImgS.toFixed(1).padStart(8)} img/s`,
+  );
+  console.log(`ORT (default export) / PyTorch: ${ratioOrtPytorch.toFixed(2)}×`);
+  console.log(`tfjs-${info.backend} / PyTorch: ${ratioTfjsPytorch.toFixed(2)}×`);
   const out = {
     package: '@medsymmflow/exporters',
     version,
@@ -123,9 +139,17 @@ try {
     ort_img_s: ortResults[0].imgPerSecond,
     tfjs_wasm_img_s: tfjsResult.imgPerSecond,
     ratio_ort_over_tfjs_wasm: Number(ratio.toFixed(3)),
-    pytorch_img_s: null,
+    pytorch_img_s: pytorchImgS,
+    ratio_ort_vs_pytorch: Number(ratioOrtPytorch.toFixed(3)),
+    ratio_tfjs_wasm_vs_pytorch: Number(ratioTfjsPytorch.toFixed(3)),
+    pytorch: {
+      torch: ref.torch_version,
+      threads: ref.threads,
+      peakRssMb: ref.peak_rss_mb,
+      parity: ref.parity,
+    },
     pytorch_note:
-      'not measured by this script yet: bench/pytorch/run-reference.mjs (our UNet re-implemented in PyTorch, parity-checked) is to be called here in the same run.',
+      'bench/pytorch/run-reference.mjs: our UNet re-implemented in PyTorch, parity-checked against core-flow on the same saved weights, timed after the ORT/tfjs runs in the same process run.',
   };
   console.log(`wrote ${await updateResults('inference.json', out)}`);
 } finally {

@@ -1,13 +1,15 @@
 /**
  * @file `medsymmflow evaluate`: classify a MedMNIST split with a saved model and report ACC, AUC, AURC and
  * the selective-prediction curve; optionally write per-image predictions (CSV) and the curve (SVG).
- * A thin layer over `loadFlowModel`/`classify` of `@medsymmflow/core-flow` and the metrics of
- * `@medsymmflow/uncertainty`.
+ * A thin layer over `loadFlowModel`/`classify` of `@medsymmflow/core-flow` (`--runtime tfjs`) or
+ * `exportModel`/`loadOrtModel` of `@medsymmflow/exporters` (`--runtime ort`, the default: the model is
+ * exported to ONNX in a temporary folder and run on ONNX Runtime) and the metrics of `@medsymmflow/uncertainty`.
  * @module commands/evaluate
  */
 
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadFlowModel, SOLVERS, type SolverName } from '@medsymmflow/core-flow';
 import {
@@ -18,6 +20,7 @@ import {
   SPLITS,
   type Split,
 } from '@medsymmflow/datasets-medmnist';
+import { exportModel, loadOrtModel, type OrtFlowModel } from '@medsymmflow/exporters';
 import {
   aurc,
   correctness,
@@ -47,10 +50,35 @@ export interface EvaluateCommandOptions {
   seed: number;
   limit?: number;
   engine?: string;
+  runtime: Runtime;
   json?: boolean;
   predictions?: string;
   plot?: string;
   quiet?: boolean;
+}
+
+/** Runtimes of `evaluate`: ONNX Runtime (default) or core-flow's tfjs engine. */
+export const RUNTIMES = Object.freeze(['ort', 'tfjs'] as const);
+/** A runtime of `evaluate`. */
+export type Runtime = (typeof RUNTIMES)[number];
+
+/**
+ * Exports `model` to ONNX in a temporary folder and loads it on ONNX Runtime; the folder is removed once the
+ * session holds the bytes.
+ */
+export async function toOrtModel(model: Parameters<typeof exportModel>[0]): Promise<OrtFlowModel> {
+  const temp = await mkdtemp(join(tmpdir(), 'medsymmflow-ort-'));
+  try {
+    const { outDir } = await exportModel(model, { format: 'onnx', outDir: join(temp, 'onnx') });
+    return await loadOrtModel(outDir);
+  } catch (error) {
+    throw new CliError(`Cannot run the model on ONNX Runtime: ${(error as Error).message}`, {
+      hint: 'Use --runtime tfjs to run it on the tfjs engine instead.',
+      cause: error,
+    });
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
 }
 
 /** Writes a file atomically (temp file in the same folder, then rename). */
@@ -75,6 +103,12 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     );
   }
   const split = options.split as Split;
+  if (!RUNTIMES.includes(options.runtime)) {
+    throw new UsageError(
+      `Invalid runtime ${JSON.stringify(options.runtime)}.`,
+      `Use --runtime ${RUNTIMES.join(' or --runtime ')}.`,
+    );
+  }
   let model: Awaited<ReturnType<typeof loadFlowModel>>;
   try {
     model = await loadFlowModel(options.model, options.engine ? { engine: options.engine } : {});
@@ -85,6 +119,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       cause: error,
     });
   }
+  let ortModel: OrtFlowModel | undefined;
   try {
     const flag = options.dataset ?? model.config.dataset;
     if (!flag) {
@@ -141,11 +176,14 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
           cliProgress.Presets.shades_classic,
         )
       : undefined;
+    if (options.runtime === 'ort') {
+      ortModel = await toOrtModel(model);
+    }
     bar?.start(n, 0);
     const started = performance.now();
-    let result: ReturnType<typeof model.classify>;
+    let result: Awaited<ReturnType<OrtFlowModel['classify']>>;
     try {
-      result = model.classify({
+      result = await (ortModel ?? model).classify({
         images,
         steps: options.steps,
         solver: options.solver,
@@ -179,6 +217,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       eAurc: risk.eAurc,
       selective: curve.points.map((p) => ({ reject: p.rejectionRate, acc: p.accuracy })),
       model: resolve(options.model),
+      runtime: options.runtime,
       solver: options.solver,
       steps: options.steps,
       samples: options.samples,
@@ -213,7 +252,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       curve.points.find((p) => Math.abs(p.rejectionRate - rate) < 1e-9)?.accuracy ?? null;
     const lines = [
       `${info.flag} ${split}: ${n} images, ${options.solver} ${options.steps} step${options.steps === 1 ? '' : 's'}, ` +
-        `${seconds.toFixed(1)} s`,
+        `${seconds.toFixed(1)} s on ${options.runtime === 'ort' ? 'ONNX Runtime' : 'tfjs'}`,
       `  ACC   ${pct(acc)}`,
       `  AUC   ${pct(auc)}`,
       `  AURC  ${risk.aurc.toFixed(4)}  (E-AURC ${risk.eAurc.toFixed(4)})`,
@@ -223,6 +262,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     if (options.plot) lines.push(`Plot: ${resolve(options.plot)}`);
     context.stdout.write(`${lines.join('\n')}\n`);
   } finally {
+    ortModel?.dispose();
     model.dispose();
   }
 }
@@ -249,7 +289,15 @@ export const evaluateCommands: CommandGroup = {
       .option('--batch-size <n>', 'images per network call', parsePositiveInteger('--batch-size'), 32)
       .option('--seed <n>', 'seed of the mask noise', parseCount('--seed'), 0)
       .option('--limit <n>', 'evaluate only the first n images', parsePositiveInteger('--limit'))
-      .option('--engine <name>', 'engine, e.g. wasm or tfjs-node (default: best available)')
+      .addOption(
+        new Option('--runtime <name>', 'ort: ONNX Runtime (the model is exported to ONNX first); tfjs: core-flow')
+          .choices(RUNTIMES)
+          .default('ort'),
+      )
+      .option(
+        '--engine <name>',
+        'tfjs engine, e.g. wasm or tfjs-node (default: best available); with --runtime ort it only loads the weights',
+      )
       .option('--json', 'print {"dataset","split","n","acc","auc","aurc","selective":[…],…} as JSON')
       .option(
         '--predictions <file.csv>',

@@ -5,6 +5,7 @@
 
 import { datasetsCommands } from './datasets';
 import { evaluateCommands } from './evaluate';
+import { exportCommands } from './export';
 import { trainCommands } from './train';
 import type { CommandGroup } from './types';
 import { zooCommands } from './zoo';
@@ -16,5 +17,6 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = Object.freeze([
   datasetsCommands,
   trainCommands,
   evaluateCommands,
+  exportCommands,
   zooCommands,
 ]);
