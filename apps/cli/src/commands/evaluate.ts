@@ -7,11 +7,10 @@
  * @module commands/evaluate
  */
 
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { loadFlowModel, SOLVERS, type SolverName } from '@medsymmflow/core-flow';
+import { join, resolve } from 'node:path';
+import { loadFlowModel, SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
 import {
   createRandom,
   getDatasetInfo,
@@ -78,20 +77,6 @@ export async function toOrtModel(model: Parameters<typeof exportModel>[0]): Prom
     });
   } finally {
     await rm(temp, { recursive: true, force: true });
-  }
-}
-
-/** Writes a file atomically (temp file in the same folder, then rename). */
-async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const target = resolve(path);
-  await mkdir(dirname(target), { recursive: true });
-  const temp = join(dirname(target), `.${basename(target)}.tmp-${randomUUID().slice(0, 8)}`);
-  try {
-    await writeFile(temp, data);
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
   }
 }
 
@@ -290,7 +275,10 @@ export const evaluateCommands: CommandGroup = {
       .option('--seed <n>', 'seed of the mask noise', parseCount('--seed'), 0)
       .option('--limit <n>', 'evaluate only the first n images', parsePositiveInteger('--limit'))
       .addOption(
-        new Option('--runtime <name>', 'ort: ONNX Runtime (the model is exported to ONNX first); tfjs: core-flow')
+        new Option(
+          '--runtime <name>',
+          'ort: ONNX Runtime (the model is exported to ONNX first); tfjs: core-flow',
+        )
           .choices(RUNTIMES)
           .default('ort'),
       )

@@ -3,9 +3,11 @@
  * @module commands
  */
 
+import { classifyCommands } from './classify';
 import { datasetsCommands } from './datasets';
 import { evaluateCommands } from './evaluate';
 import { exportCommands } from './export';
+import { sampleCommands } from './sample';
 import { trainCommands } from './train';
 import type { CommandGroup } from './types';
 import { zooCommands } from './zoo';
@@ -17,6 +19,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = Object.freeze([
   datasetsCommands,
   trainCommands,
   evaluateCommands,
+  classifyCommands,
   exportCommands,
+  sampleCommands,
   zooCommands,
 ]);

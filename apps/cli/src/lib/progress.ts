@@ -48,3 +48,33 @@ export function createByteProgress(context: CliContext, label: string, enabled =
     },
   };
 }
+
+/** A count progress bar (e.g. images done of total) on stderr; silent when not a terminal or disabled. */
+export function createCountProgress(
+  context: CliContext,
+  label: string,
+  enabled = true,
+): { onProgress(event: { done: number; total: number }): void; stop(): void } {
+  if (!enabled || !context.stderr.isTTY) return { onProgress: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: context.stderr as NodeJS.WritableStream,
+      format: `${label} [{bar}] {value}/{total} | ETA {eta_formatted}`,
+      hideCursor: true,
+      barsize: 24,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onProgress({ done, total }) {
+      if (!started) {
+        bar.start(total, done);
+        started = true;
+      } else bar.update(done);
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

@@ -1,0 +1,241 @@
+/**
+ * @file `medsymmflow classify`: classify PNG/JPEG files of any size with a saved model or a zoo id. Images are
+ * decoded and resized to the model's size and channels with sharp (libvips), scaled to the model's range and
+ * classified with the reverse flow (ONNX Runtime by default, `--runtime tfjs` for core-flow's engine).
+ * Per image: the label, the distance to each class colour, the uncertainty (distance to the predicted class),
+ * the calibrated probability and whether to abstain. The last two need calibration stored with the model in
+ * `config.metadata.calibration` (`{ temperature, rejectionThresholds: [{ targetAccuracy, threshold }] }`);
+ * without it they are `null` and a note says why.
+ * @module commands/classify
+ */
+
+import { resolve } from 'node:path';
+import { loadFlowModel, type ResolvedFlowModelConfig } from '@medsymmflow/core-flow';
+import { createRandom } from '@medsymmflow/datasets-medmnist';
+import type { OrtFlowModel } from '@medsymmflow/exporters';
+import { distanceProbabilities } from '@medsymmflow/uncertainty';
+import { type Command, Option } from 'commander';
+import sharp, { type OutputInfo } from 'sharp';
+import type { CliContext } from '../lib/context';
+import { CliError } from '../lib/errors';
+import { formatTable } from '../lib/format';
+import { parsePositiveInteger } from './datasets';
+import { RUNTIMES, type Runtime, toOrtModel } from './evaluate';
+import { resolveModelDir } from './sample';
+import { parseCount, parseNumber } from './train';
+import type { CommandGroup } from './types';
+
+/** Options of `medsymmflow classify` as commander parses them. */
+export interface ClassifyCommandOptions {
+  model: string;
+  runtime: Runtime;
+  targetAcc: number;
+  steps: number;
+  samples: number;
+  seed: number;
+  engine?: string;
+  zooUrl?: string;
+  cacheDir?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Calibration a model may carry in `config.metadata.calibration`. */
+export interface StoredCalibration {
+  temperature: number | null;
+  threshold: number | null;
+  notes: string[];
+}
+
+/** Reads the temperature and the rejection threshold for `targetAccuracy` from the model's metadata. */
+export function readCalibration(config: ResolvedFlowModelConfig, targetAccuracy: number): StoredCalibration {
+  const notes: string[] = [];
+  const calibration = (config.metadata as { calibration?: unknown }).calibration as
+    | { temperature?: unknown; rejectionThresholds?: unknown }
+    | undefined;
+  let temperature: number | null = null;
+  if (typeof calibration?.temperature === 'number' && calibration.temperature > 0) {
+    temperature = calibration.temperature;
+  } else {
+    notes.push(
+      'the model stores no calibration temperature (metadata.calibration.temperature): probability is null',
+    );
+  }
+  let threshold: number | null = null;
+  const entries = Array.isArray(calibration?.rejectionThresholds) ? calibration.rejectionThresholds : [];
+  const match = entries.find(
+    (e: { targetAccuracy?: unknown; threshold?: unknown }) =>
+      typeof e?.targetAccuracy === 'number' &&
+      Math.abs(e.targetAccuracy - targetAccuracy) < 1e-9 &&
+      typeof e.threshold === 'number',
+  ) as { threshold: number } | undefined;
+  if (match) threshold = match.threshold;
+  else {
+    const available = entries
+      .map((e: { targetAccuracy?: unknown }) => e?.targetAccuracy)
+      .filter((t: unknown) => typeof t === 'number');
+    notes.push(
+      `the model stores no rejection threshold for --target-acc ${targetAccuracy}` +
+        (available.length
+          ? ` (stored: ${available.join(', ')})`
+          : ' (metadata.calibration.rejectionThresholds)') +
+        ': abstain is null',
+    );
+  }
+  return { temperature, threshold, notes };
+}
+
+/** Decodes an image file and converts it to the model's size, channels and pixel range (NHWC). */
+export async function readImageForModel(
+  path: string,
+  config: ResolvedFlowModelConfig,
+): Promise<Float32Array> {
+  const size = config.imageSize;
+  const channels = config.imageChannels;
+  let data: Buffer;
+  let info: OutputInfo;
+  try {
+    let pipeline = sharp(path).flatten({ background: '#000000' }).resize(size, size, { fit: 'fill' });
+    pipeline = channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
+    ({ data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true }));
+  } catch (error) {
+    throw new CliError(`Cannot read image ${path}: ${(error as Error).message}`, {
+      hint: 'Pass PNG or JPEG files (any size; they are resized to the model input).',
+      cause: error,
+    });
+  }
+  const [inLo, inHi] = config.normalization.inputRange;
+  const [lo, hi] = config.normalization.modelRange;
+  const out = new Float32Array(size * size * channels);
+  for (let p = 0; p < size * size; p++) {
+    for (let k = 0; k < channels; k++) {
+      const source = data[p * info.channels + Math.min(k, info.channels - 1)];
+      out[p * channels + k] = lo + ((source - inLo) / (inHi - inLo)) * (hi - lo);
+    }
+  }
+  return out;
+}
+
+async function classifyCommand(
+  context: CliContext,
+  files: string[],
+  options: ClassifyCommandOptions,
+): Promise<void> {
+  const { dir, zooId } = await resolveModelDir(context, options);
+  let model: Awaited<ReturnType<typeof loadFlowModel>>;
+  try {
+    model = await loadFlowModel(dir, options.engine ? { engine: options.engine } : {});
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) throw error;
+    throw new CliError((error as Error).message, {
+      hint: 'Pass --model a folder written by "medsymmflow train" (e.g. runs/<name>/best) or a zoo id with weights.',
+      cause: error,
+    });
+  }
+  let ortModel: OrtFlowModel | undefined;
+  try {
+    const per = model.config.imageSize * model.config.imageSize * model.config.imageChannels;
+    const images = new Float32Array(files.length * per);
+    for (const [i, file] of files.entries()) images.set(await readImageForModel(file, model.config), i * per);
+    if (options.runtime === 'ort') ortModel = await toOrtModel(model);
+    const result = await (ortModel ?? model).classify({
+      images,
+      steps: options.steps,
+      numSamples: options.samples,
+      random: createRandom(options.seed),
+    });
+    const labels = model.config.labels;
+    const k = result.numClasses;
+    const calibration = readCalibration(model.config, options.targetAcc);
+    const probabilities =
+      calibration.temperature === null
+        ? null
+        : distanceProbabilities(result.distances, k, calibration.temperature);
+    const rows = files.map((file, i) => {
+      const label = result.labels[i];
+      const distances = Object.fromEntries(
+        labels.map((name, c) => [name, Number(result.distances[i * k + c].toPrecision(7))]),
+      );
+      return {
+        file: resolve(file),
+        label,
+        name: labels[label],
+        distances,
+        uncertainty: Number(result.uncertainty[i].toPrecision(7)),
+        probability: probabilities === null ? null : Number(probabilities[i * k + label].toPrecision(7)),
+        abstain: calibration.threshold === null ? null : result.uncertainty[i] > calibration.threshold,
+      };
+    });
+    if (options.json) {
+      const report = {
+        model: zooId ?? resolve(dir),
+        runtime: options.runtime,
+        targetAccuracy: options.targetAcc,
+        temperature: calibration.temperature,
+        threshold: calibration.threshold,
+        notes: calibration.notes,
+        images: rows,
+      };
+      context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return;
+    }
+    context.stdout.write(
+      formatTable(rows, [
+        { header: 'IMAGE', value: (r) => r.file },
+        { header: 'LABEL', value: (r) => `${r.label} ${r.name}` },
+        ...labels.map((name) => ({
+          header: `D(${name})`,
+          value: (r: (typeof rows)[number]) => r.distances[name].toFixed(4),
+          right: true,
+        })),
+        { header: 'UNCERTAINTY', value: (r) => r.uncertainty.toFixed(4), right: true },
+        {
+          header: 'PROB',
+          value: (r) => (r.probability === null ? 'null' : r.probability.toFixed(3)),
+          right: true,
+        },
+        { header: 'ABSTAIN', value: (r) => (r.abstain === null ? 'null' : String(r.abstain)) },
+      ]),
+    );
+    if (!options.quiet) for (const note of calibration.notes) context.stderr.write(`note: ${note}\n`);
+  } finally {
+    ortModel?.dispose();
+    model.dispose();
+  }
+}
+
+/** The `classify` command. */
+export const classifyCommands: CommandGroup = {
+  name: 'classify',
+  register(program: Command, context: CliContext): void {
+    program
+      .command('classify')
+      .description('classify PNG/JPEG images: label, distances, uncertainty, probability, abstention')
+      .argument('<image...>', 'PNG or JPEG files of any size (resized to the model input)')
+      .requiredOption('--model <id|dir>', 'model folder (e.g. runs/pneumonia/best) or zoo id')
+      .addOption(
+        new Option('--runtime <name>', 'ort: ONNX Runtime (exported to ONNX first); tfjs: core-flow')
+          .choices(RUNTIMES)
+          .default('ort'),
+      )
+      .option(
+        '--target-acc <a>',
+        'accuracy whose stored rejection threshold decides "abstain"',
+        parseNumber('--target-acc', (v) => v > 0 && v <= 1, 'an accuracy in (0, 1]'),
+        0.95,
+      )
+      .option('--steps <n>', 'Euler steps from t = 1 to t = 0', parsePositiveInteger('--steps'), 1)
+      .option('--samples <n>', 'mask-noise samples per image', parsePositiveInteger('--samples'), 1)
+      .option('--seed <n>', 'seed of the mask noise', parseCount('--seed'), 0)
+      .option('--engine <name>', 'tfjs engine (default: best available)')
+      .option('--zoo-url <url>', 'zoo to pull a model id from (default: the library resolution order)')
+      .option('--cache-dir <dir>', 'model cache folder for zoo ids')
+      .option('--json', 'print {"model","temperature","threshold","notes","images":[…]} as JSON')
+      .option('-q, --quiet', 'no notes on stderr')
+      .addHelpText(
+        'after',
+        '\nExample:\n  medsymmflow classify --model runs/pneumonia/best chest1.png chest2.jpg --json\n',
+      )
+      .action((files: string[], options: ClassifyCommandOptions) => classifyCommand(context, files, options));
+  },
+};

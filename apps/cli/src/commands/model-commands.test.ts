@@ -1,0 +1,456 @@
+/**
+ * End-to-end tests of `medsymmflow export`, `medsymmflow evaluate --runtime ort|tfjs`, `medsymmflow sample` and
+ * `medsymmflow classify` with the built binary
+ * on a tiny initialised model (random, non-zero weights everywhere so predictions depend on the input) saved
+ * by the test, evaluated on a slice of the real pneumoniamnist test split.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createFlowModel, loadFlowModel } from '@medsymmflow/core-flow';
+import { createRandom, loadMedMnist } from '@medsymmflow/datasets-medmnist';
+import { loadOrtModel } from '@medsymmflow/exporters';
+import { PNG } from 'pngjs';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../../test/shared-data';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BIN = join(HERE, '..', '..', 'bin', 'medsymmflow.mjs');
+const REPO = join(HERE, '..', '..', '..', '..');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[]): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.MEDMNIST_ROOT;
+  delete env.DEBUG;
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+      const code = error ? (error as { code?: number }).code : 0;
+      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+    });
+  });
+}
+
+let temp: string;
+let modelDir: string;
+beforeAll(async () => {
+  sharedMedmnistFile('pneumoniamnist.npz');
+  temp = await mkdtemp(join(tmpdir(), 'medsymmflow-export-cli-'));
+  modelDir = join(temp, 'model');
+  const model = await createFlowModel(
+    {
+      labels: ['normal', 'pneumonia'],
+      imageSize: 28,
+      imageChannels: 1,
+      dataset: 'pneumoniamnist',
+      architecture: {
+        baseChannels: 8,
+        channelMults: [1, 2],
+        numResBlocks: 1,
+        attentionResolutions: [],
+        numHeadChannels: 8,
+        normGroups: 4,
+      },
+    },
+    { engine: 'wasm', seed: 7 },
+  );
+  try {
+    // Zero-initialised output layers would make every prediction the same; give all weights small values.
+    const random = createRandom(11);
+    const weights = model.getWeights();
+    for (const [name, values] of Object.entries(weights)) {
+      if (values.every((v) => v === 0) && !name.endsWith('.beta')) {
+        weights[name] = values.map(() => 0.1 * (2 * random.uniform() - 1));
+      }
+    }
+    model.setWeights(weights);
+    await model.save(modelDir);
+  } finally {
+    model.dispose();
+  }
+}, 120_000);
+afterAll(async () => {
+  await rm(temp, { recursive: true, force: true });
+});
+
+describe('medsymmflow export', () => {
+  it('writes ONNX that ONNX Runtime loads with the same config, and a tfjs model that loads back', async () => {
+    const onnxDir = join(temp, 'exported', 'onnx');
+    const onnx = await run(['export', '--model', modelDir, '--format', 'onnx', '--out', onnxDir, '--json']);
+    expect(onnx.code, onnx.stderr).toBe(0);
+    const report = JSON.parse(onnx.stdout);
+    expect(report).toMatchObject({ format: 'onnx', outDir: onnxDir });
+    const onnxFiles = report.files.map((f: { path: string }) => f.path);
+    expect(onnxFiles).toContain('model.onnx');
+    for (const f of report.files) expect(f.bytes).toBeGreaterThan(0);
+    const ort = await loadOrtModel(onnxDir);
+    try {
+      expect(ort.config.labels).toEqual(['normal', 'pneumonia']);
+      expect(ort.config.dataset).toBe('pneumoniamnist');
+    } finally {
+      ort.dispose();
+    }
+
+    const tfjsDir = join(temp, 'exported', 'tfjs');
+    const tfjs = await run(['export', '--model', modelDir, '--format', 'tfjs', '--out', tfjsDir]);
+    expect(tfjs.code, tfjs.stderr).toBe(0);
+    expect(tfjs.stdout).toMatch(/^Exported .* as tfjs to .*tfjs \(/);
+    expect(tfjs.stdout).toContain('model.json');
+    const [original, back] = await Promise.all([
+      loadFlowModel(modelDir, { engine: 'wasm' }),
+      loadFlowModel(tfjsDir, { engine: 'wasm' }),
+    ]);
+    try {
+      const a = original.getWeights();
+      const b = back.getWeights();
+      expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
+      for (const name of Object.keys(a)) expect(b[name]).toEqual(a[name]);
+    } finally {
+      original.dispose();
+      back.dispose();
+    }
+  }, 120_000);
+
+  it('fails clearly on an unknown format, a missing model and an existing --out, leaving nothing behind', async () => {
+    const out = join(temp, 'nothing');
+    const badFormat = await run(['export', '--model', modelDir, '--format', 'coreml', '--out', out]);
+    expect(badFormat.code).toBe(2);
+    expect(badFormat.stderr).toMatch(
+      /^medsymmflow: Unknown export format "coreml"\.\nhint: Use --format onnx/,
+    );
+    const missing = await run([
+      'export',
+      '--model',
+      join(temp, 'no-model'),
+      '--format',
+      'onnx',
+      '--out',
+      out,
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^medsymmflow: No model\.json in .*no-model/);
+    expect(existsSync(out)).toBe(false);
+
+    const existing = join(temp, 'existing');
+    await mkdir(existing);
+    await writeFile(join(existing, 'keep.txt'), 'keep');
+    const refused = await run(['export', '--model', modelDir, '--format', 'onnx', '--out', existing]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^medsymmflow: Export to onnx failed: .*exists/);
+    expect(refused.stderr).toMatch(/hint: Add --overwrite/);
+    expect(await readdir(existing)).toEqual(['keep.txt']);
+    const replaced = await run([
+      'export',
+      '--model',
+      modelDir,
+      '--format',
+      'onnx',
+      '--out',
+      existing,
+      '--overwrite',
+    ]);
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(await readdir(existing)).toContain('model.onnx');
+    expect(existsSync(join(existing, 'keep.txt'))).toBe(false);
+  }, 120_000);
+});
+
+describe('medsymmflow evaluate --runtime', () => {
+  it('gives the same predictions on ONNX Runtime (default) and tfjs', async () => {
+    const csv = (name: string) => join(temp, `${name}.csv`);
+    const common = [
+      'evaluate',
+      '--model',
+      modelDir,
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--limit',
+      '40',
+      '--json',
+    ];
+    const [ort, tfjs] = [
+      await run([...common, '--predictions', csv('ort')]),
+      await run([...common, '--runtime', 'tfjs', '--engine', 'wasm', '--predictions', csv('tfjs')]),
+    ];
+    expect(ort.code, ort.stderr).toBe(0);
+    expect(tfjs.code, tfjs.stderr).toBe(0);
+    expect(JSON.parse(ort.stdout)).toMatchObject({ runtime: 'ort', n: 40 });
+    expect(JSON.parse(tfjs.stdout)).toMatchObject({ runtime: 'tfjs', n: 40 });
+    const rows = async (name: string) =>
+      (await readFile(csv(name), 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',').map(Number));
+    const [a, b] = [await rows('ort'), await rows('tfjs')];
+    expect(a).toHaveLength(40);
+    expect(b).toHaveLength(40);
+    // The model must actually tell images apart for the comparison to mean something.
+    expect(new Set(a.map((r) => r[3] - r[4])).size).toBeGreaterThan(1);
+    let maxDiff = 0;
+    for (let i = 0; i < a.length; i++) {
+      expect(a[i].slice(0, 2)).toEqual(b[i].slice(0, 2));
+      for (const k of [3, 4]) maxDiff = Math.max(maxDiff, Math.abs(a[i][k] - b[i][k]));
+      // Labels agree unless the two class distances are within float tolerance of each other.
+      if (Math.abs(b[i][3] - b[i][4]) > 1e-3) expect(a[i][2]).toBe(b[i][2]);
+    }
+    expect(maxDiff).toBeLessThan(1e-3);
+  }, 120_000);
+
+  it('rejects an unknown runtime', async () => {
+    const bad = await run(['evaluate', '--model', modelDir, '--runtime', 'coreml']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/'coreml' is invalid\. Allowed choices are ort, tfjs/);
+  }, 60_000);
+});
+
+describe('medsymmflow sample', () => {
+  it('writes a PNG grid of generated images of a class given by name or index, seeded', async () => {
+    const out = (name: string) => join(temp, 'samples', `${name}.png`);
+    const byName = await run([
+      'sample',
+      '--model',
+      modelDir,
+      '--class',
+      'Pneumonia',
+      '-n',
+      '6',
+      '--steps',
+      '3',
+      '--scale',
+      '2',
+      '--out',
+      out('a'),
+      '--json',
+    ]);
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(byName.stderr).toBe('');
+    // 6 images → 3 columns × 2 rows of 56 px cells with 2 px gaps
+    expect(JSON.parse(byName.stdout)).toMatchObject({
+      class: 1,
+      label: 'pneumonia',
+      n: 6,
+      steps: 3,
+      out: out('a'),
+      width: 3 * 56 + 2 * 2,
+      height: 2 * 56 + 2,
+    });
+    const png = PNG.sync.read(await readFile(out('a')));
+    expect([png.width, png.height]).toEqual([172, 114]);
+    // generated cells are not blank: pixel values vary inside the first cell
+    const firstCell = new Set<number>();
+    for (let y = 0; y < 56; y++)
+      for (let x = 0; x < 56; x++) firstCell.add(png.data[(y * png.width + x) * 4]);
+    expect(firstCell.size).toBeGreaterThan(10);
+
+    const byIndex = await run([
+      'sample',
+      '--model',
+      modelDir,
+      '--class',
+      '1',
+      '-n',
+      '6',
+      '--steps',
+      '3',
+      '--scale',
+      '2',
+      '--out',
+      out('b'),
+    ]);
+    expect(byIndex.code, byIndex.stderr).toBe(0);
+    expect(byIndex.stdout).toMatch(/^Generated 6 pneumonia images \(euler, 3 steps, .* \(172×114\)\n$/);
+    expect(await readFile(out('b'))).toEqual(await readFile(out('a'))); // same seed, same class
+    const other = await run([
+      'sample',
+      '--model',
+      modelDir,
+      '--class',
+      '0',
+      '-n',
+      '6',
+      '--steps',
+      '3',
+      '--scale',
+      '2',
+      '--out',
+      out('c'),
+    ]);
+    expect(other.code, other.stderr).toBe(0);
+    expect(await readFile(out('c'))).not.toEqual(await readFile(out('a')));
+  }, 120_000);
+
+  it('fails clearly on an unknown class, a non-PNG --out and a zoo id without weights', async () => {
+    const out = join(temp, 'samples', 'bad.png');
+    const badClass = await run(['sample', '--model', modelDir, '--class', 'covid', '--out', out]);
+    expect(badClass.code).toBe(2);
+    expect(badClass.stderr).toMatch(
+      /^medsymmflow: Unknown class "covid": the model has 2 classes\.\nhint: .*0 normal, 1 pneumonia/,
+    );
+    const outOfRange = await run(['sample', '--model', modelDir, '--class', '2', '--out', out]);
+    expect(outOfRange.code).toBe(2);
+    const notPng = await run(['sample', '--model', modelDir, '--class', '0', '--out', join(temp, 'g.jpg')]);
+    expect(notPng.code).toBe(2);
+    expect(notPng.stderr).toMatch(/--out must be a \.png file/);
+    const zoo = await run([
+      'sample',
+      '--model',
+      'pneumoniamnist-rgb-28',
+      '--class',
+      '0',
+      '--zoo-url',
+      join(REPO, 'zoo'),
+      '--cache-dir',
+      join(temp, 'cache'),
+      '--out',
+      out,
+    ]);
+    expect(zoo.code).toBe(1);
+    expect(zoo.stderr).toMatch(/^medsymmflow: Model pneumoniamnist-rgb-28 has no weights yet/);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
+});
+
+describe('medsymmflow classify', () => {
+  it('classifies PNG/JPEG files of any size like evaluate does, with null calibration and a note', async () => {
+    const test = await loadMedMnist({ flag: 'pneumoniamnist', split: 'test', root: SHARED_MEDMNIST_DIR });
+    const raw = test.getImage(0);
+    const first = join(temp, 'images', 'test0.png');
+    await mkdir(dirname(first), { recursive: true });
+    await sharp(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), {
+      raw: { width: 28, height: 28, channels: 1 },
+    })
+      .png()
+      .toFile(first);
+    const big = join(temp, 'images', 'big.jpg');
+    await sharp(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), {
+      raw: { width: 28, height: 28, channels: 1 },
+    })
+      .resize(90, 61)
+      .toColourspace('srgb')
+      .jpeg()
+      .toFile(big);
+
+    const csv = join(temp, 'one.csv');
+    const evaluated = await run([
+      'evaluate',
+      '--model',
+      modelDir,
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--limit',
+      '1',
+      '--json',
+      '--predictions',
+      csv,
+    ]);
+    expect(evaluated.code, evaluated.stderr).toBe(0);
+    const row = (await readFile(csv, 'utf8')).trimEnd().split('\n')[1].split(',').map(Number);
+
+    const result = await run(['classify', '--model', modelDir, first, big, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({
+      runtime: 'ort',
+      targetAccuracy: 0.95,
+      temperature: null,
+      threshold: null,
+    });
+    expect(report.notes).toHaveLength(2);
+    expect(report.images).toHaveLength(2);
+    const [a, b] = report.images;
+    expect(a.file).toBe(first);
+    // the 28×28 PNG of test image 0 gets the distances evaluate computes for it (same seed, same runtime)
+    expect(a.distances.normal).toBeCloseTo(row[3], 4);
+    expect(a.distances.pneumonia).toBeCloseTo(row[4], 4);
+    expect(a.label).toBe(row[2]);
+    for (const image of report.images) {
+      const d = [image.distances.normal, image.distances.pneumonia];
+      expect(image.label).toBe(d[1] < d[0] ? 1 : 0);
+      expect(image.name).toBe(['normal', 'pneumonia'][image.label]);
+      expect(image.uncertainty).toBeCloseTo(Math.min(...d), 5);
+      expect(image.probability).toBeNull();
+      expect(image.abstain).toBeNull();
+    }
+    expect(b.file).toBe(big);
+
+    const text = await run(['classify', '--model', modelDir, first, '--runtime', 'tfjs']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(
+      /^IMAGE\s+LABEL\s+D\(normal\)\s+D\(pneumonia\)\s+UNCERTAINTY\s+PROB\s+ABSTAIN/,
+    );
+    expect(text.stdout).toContain(first);
+    expect(text.stderr).toMatch(/^note: the model stores no calibration temperature/);
+  }, 120_000);
+
+  it('uses a stored temperature and rejection threshold for probability and abstain', async () => {
+    const first = join(temp, 'images', 'test0.png');
+    const big = join(temp, 'images', 'big.jpg');
+    const calibrated = join(temp, 'calibrated');
+    await mkdir(calibrated, { recursive: true });
+    for (const file of await readdir(modelDir)) {
+      await writeFile(join(calibrated, file), await readFile(join(modelDir, file)));
+    }
+    const base = JSON.parse((await run(['classify', '--model', modelDir, first, big, '--json'])).stdout);
+    const [u0, u1] = base.images.map((image: { uncertainty: number }) => image.uncertainty);
+    expect(u0).not.toBe(u1);
+    const threshold = (u0 + u1) / 2;
+    const json = JSON.parse(await readFile(join(calibrated, 'model.json'), 'utf8'));
+    json.config.metadata = {
+      ...json.config.metadata,
+      calibration: {
+        temperature: 0.5,
+        rejectionThresholds: [
+          { targetAccuracy: 0.9, threshold: 1e9 },
+          { targetAccuracy: 0.95, threshold },
+        ],
+      },
+    };
+    await writeFile(join(calibrated, 'model.json'), JSON.stringify(json));
+    const result = await run(['classify', '--model', calibrated, first, big, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ temperature: 0.5, threshold, notes: [] });
+    for (const [i, image] of report.images.entries()) {
+      const d = [image.distances.normal, image.distances.pneumonia];
+      const e = d.map((x) => Math.exp(-x / 0.5));
+      expect(image.probability).toBeCloseTo(e[image.label] / (e[0] + e[1]), 5);
+      expect(image.abstain).toBe([u0, u1][i] > threshold);
+    }
+    const loose = JSON.parse(
+      (await run(['classify', '--model', calibrated, first, big, '--json', '--target-acc', '0.9'])).stdout,
+    );
+    expect(loose.images.map((image: { abstain: boolean }) => image.abstain)).toEqual([false, false]);
+    const missing = JSON.parse(
+      (await run(['classify', '--model', calibrated, first, '--json', '--target-acc', '0.99'])).stdout,
+    );
+    expect(missing.threshold).toBeNull();
+    expect(missing.notes[0]).toMatch(/no rejection threshold for --target-acc 0\.99 \(stored: 0\.9, 0\.95\)/);
+  }, 120_000);
+
+  it('fails clearly on unreadable files and bad options', async () => {
+    const notImage = join(temp, 'images', 'notes.png');
+    await writeFile(notImage, 'not an image');
+    const bad = await run(['classify', '--model', modelDir, notImage]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^medsymmflow: Cannot read image .*notes\.png/);
+    const missing = await run(['classify', '--model', modelDir, join(temp, 'images', 'nope.png')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^medsymmflow: Cannot read image .*nope\.png/);
+    const badTarget = await run(['classify', '--model', modelDir, notImage, '--target-acc', '1.5']);
+    expect(badTarget.code).toBe(2);
+    expect(badTarget.stderr).toMatch(/Invalid --target-acc "1\.5"/);
+    const none = await run(['classify', '--model', modelDir]);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/missing required argument 'image'/);
+  }, 120_000);
+});
