@@ -132,7 +132,7 @@ try {
     platform: `${process.platform} ${process.arch}`,
     onnxruntimeNode: SUPPORTED_ORT_VERSION,
     tfjs: coreEnv.versions.tfjs,
-    task: 'classification, default UNet (1.5M params, 28×28, 4 channels), 1 Euler step, batch 64, 2 classes',
+    task: 'classification, default UNet (1.62M params, 28×28, 4 channels), 1 Euler step, batch 64, 2 classes',
     images: IMAGES,
     ortIntraOpNumThreads: THREADS,
     results,
