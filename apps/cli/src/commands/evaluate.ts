@@ -7,7 +7,7 @@
  * @module commands/evaluate
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadFlowModel, SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
@@ -24,6 +24,8 @@ import {
   aurc,
   correctness,
   distanceAuc,
+  fitRejectionThreshold,
+  fitTemperature,
   selectivePrediction,
   selectivePredictionSvg,
 } from '@medsymmflow/uncertainty';
@@ -53,7 +55,50 @@ export interface EvaluateCommandOptions {
   json?: boolean;
   predictions?: string;
   plot?: string;
+  calibrate?: boolean;
   quiet?: boolean;
+}
+
+/** Target accuracies whose rejection thresholds `--calibrate` stores (what `classify --target-acc` can use). */
+export const CALIBRATION_TARGET_ACCURACIES = Object.freeze([0.9, 0.95, 0.99]);
+
+/**
+ * Fits the temperature of the distance softmax and the rejection thresholds on this split's results and stores
+ * them in the model's `model.json` as `config.metadata.calibration` (written atomically), where `classify`
+ * reads them. Thresholds a target cannot reach are stored as null.
+ */
+async function storeCalibration(
+  modelDir: string,
+  fit: {
+    dataset: string;
+    n: number;
+    labels: ArrayLike<number>;
+    distances: Float32Array;
+    uncertainty: ArrayLike<number>;
+    correct: Uint8Array;
+    numClasses: number;
+  },
+) {
+  const temperature = fitTemperature(fit.distances, fit.labels, fit.numClasses);
+  const rejectionThresholds = CALIBRATION_TARGET_ACCURACIES.map((targetAccuracy) => {
+    const rule = fitRejectionThreshold(fit.uncertainty, fit.correct, targetAccuracy);
+    return {
+      targetAccuracy,
+      threshold: rule.attained ? rule.threshold : null,
+      coverage: rule.attained ? rule.coverage : 0,
+      accuracy: rule.attained ? rule.accuracy : null,
+    };
+  });
+  const calibration = {
+    temperature: temperature.temperature,
+    fittedOn: { dataset: fit.dataset, split: 'val', n: fit.n },
+    rejectionThresholds,
+  };
+  const path = join(modelDir, 'model.json');
+  const saved = JSON.parse(await readFile(path, 'utf8'));
+  saved.config.metadata = { ...(saved.config.metadata ?? {}), calibration };
+  await writeFileAtomic(path, `${JSON.stringify(saved, null, 2)}\n`);
+  return calibration;
 }
 
 /** Runtimes of `evaluate`: ONNX Runtime (default) or core-flow's tfjs engine. */
@@ -88,6 +133,12 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     );
   }
   const split = options.split as Split;
+  if (options.calibrate && split !== 'val') {
+    throw new UsageError(
+      `--calibrate fits the temperature and rejection thresholds on the validation split, not ${JSON.stringify(split)}.`,
+      'Use --split val --calibrate.',
+    );
+  }
   if (!RUNTIMES.includes(options.runtime)) {
     throw new UsageError(
       `Invalid runtime ${JSON.stringify(options.runtime)}.`,
@@ -228,8 +279,20 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       await writeFileAtomic(options.plot, svg);
     }
 
+    const calibration = options.calibrate
+      ? await storeCalibration(options.model, {
+          dataset: info.flag,
+          n,
+          labels,
+          distances: result.distances,
+          uncertainty: result.uncertainty,
+          correct,
+          numClasses,
+        })
+      : undefined;
+
     if (options.json) {
-      context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      context.stdout.write(`${JSON.stringify(calibration ? { ...report, calibration } : report, null, 2)}\n`);
       return;
     }
     const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`);
@@ -245,6 +308,17 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     ];
     if (options.predictions) lines.push(`Predictions: ${resolve(options.predictions)}`);
     if (options.plot) lines.push(`Plot: ${resolve(options.plot)}`);
+    if (calibration) {
+      const thresholds = calibration.rejectionThresholds
+        .map(
+          (r) => `${r.targetAccuracy} → ${r.threshold === null ? 'not reachable' : r.threshold.toFixed(4)}`,
+        )
+        .join(', ');
+      lines.push(
+        `Calibration stored in ${resolve(options.model, 'model.json')}: temperature ${calibration.temperature.toFixed(4)}; ` +
+          `rejection thresholds ${thresholds}`,
+      );
+    }
     context.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     ortModel?.dispose();
@@ -292,6 +366,10 @@ export const evaluateCommands: CommandGroup = {
         'write one row per image in file order: index,label,prediction,distance to each class',
       )
       .option('--plot <file.svg>', 'write the selective-prediction curve as SVG')
+      .option(
+        '--calibrate',
+        'with --split val: fit the probability temperature and the rejection thresholds and store them in the model',
+      )
       .option('-q, --quiet', 'no progress output')
       .addHelpText(
         'after',

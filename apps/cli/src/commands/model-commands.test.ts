@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createFlowModel, loadFlowModel } from '@medsymmflow/core-flow';
 import { createRandom, loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { loadOrtModel } from '@medsymmflow/exporters';
+import { fitRejectionThreshold, fitTemperature } from '@medsymmflow/uncertainty';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,6 +212,63 @@ describe('medsymmflow evaluate --runtime', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/'coreml' is invalid\. Allowed choices are ort, tfjs/);
   }, 60_000);
+});
+
+describe('medsymmflow evaluate --calibrate', () => {
+  it('fits temperature and rejection thresholds on the validation split and stores them for classify', async () => {
+    const calibrated = join(temp, 'calibrate-me');
+    await mkdir(calibrated, { recursive: true });
+    for (const file of await readdir(modelDir)) {
+      await writeFile(join(calibrated, file), await readFile(join(modelDir, file)));
+    }
+    const predictions = join(temp, 'val.csv');
+    const common = ['evaluate', '--model', calibrated, '--root', SHARED_MEDMNIST_DIR, '--limit', '60'];
+    const result = await run([
+      ...common,
+      '--split',
+      'val',
+      '--calibrate',
+      '--json',
+      '--predictions',
+      predictions,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const stored = JSON.parse(await readFile(join(calibrated, 'model.json'), 'utf8')).config.metadata
+      .calibration;
+    expect(JSON.parse(result.stdout).calibration).toEqual(stored);
+    expect(stored.fittedOn).toEqual({ dataset: 'pneumoniamnist', split: 'val', n: 60 });
+
+    // The stored values are what the uncertainty package fits on the same validation results.
+    const rows = (await readFile(predictions, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',').map(Number));
+    const labels = rows.map((r) => r[1]);
+    const distances = Float32Array.from(rows.flatMap((r) => [r[3], r[4]]));
+    const uncertainty = rows.map((r) => Math.min(r[3], r[4]));
+    const correct = rows.map((r) => (r[1] === r[2] ? 1 : 0));
+    expect(stored.temperature).toBeCloseTo(fitTemperature(distances, labels, 2).temperature, 4);
+    for (const entry of stored.rejectionThresholds) {
+      const rule = fitRejectionThreshold(uncertainty, correct, entry.targetAccuracy);
+      if (rule.attained) expect(entry.threshold).toBeCloseTo(rule.threshold, 4);
+      else expect(entry.threshold).toBeNull();
+    }
+
+    const grey = join(temp, 'grey.png');
+    await sharp({ create: { width: 28, height: 28, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+      .png()
+      .toFile(grey);
+    const classified = await run(['classify', '--model', calibrated, grey, '--json', '--target-acc', '0.9']);
+    expect(classified.code, classified.stderr).toBe(0);
+    const report = JSON.parse(classified.stdout);
+    expect(report.temperature).toBe(stored.temperature);
+    expect(typeof report.images[0].probability).toBe('number');
+
+    const wrongSplit = await run([...common, '--split', 'test', '--calibrate']);
+    expect(wrongSplit.code).toBe(2);
+    expect(wrongSplit.stderr).toMatch(/--calibrate fits .* on the validation split/);
+  }, 180_000);
 });
 
 describe('medsymmflow sample', () => {
