@@ -1,13 +1,11 @@
 /**
  * End-to-end tests of the built `medsymmflow` binary (run `pnpm build` first; turbo does it for `test`).
  */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import {
   DATASET_FLAGS,
   encodeNpz,
@@ -19,33 +17,10 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../test/shared-data';
 import { packageJsonVersion } from '../../../test/version-check';
+import { CLI_DIR, runCli } from './testing/run-cli';
 
-const cliDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(cliDir, 'bin', 'medsymmflow.mjs');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI asynchronously (the test's HTTP server keeps serving meanwhile). */
-function run(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const fullEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    MEDMNIST_ROOT: undefined,
-    MEDMNIST_BASE_URL: undefined,
-    DEBUG: undefined,
-    ...env,
-  };
-  for (const key of Object.keys(fullEnv)) if (fullEnv[key] === undefined) delete fullEnv[key];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: fullEnv, cwd: cliDir }, (error, stdout, stderr) => {
-      const code = error ? ((error as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
-  });
-}
+/** Runs the built CLI with extra environment variables (`undefined` removes one). */
+const run = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { env });
 
 let temp: string;
 beforeAll(async () => {
@@ -59,7 +34,7 @@ describe('medsymmflow', () => {
   it('prints its version and help', async () => {
     const version = await run(['--version']);
     expect(version.code).toBe(0);
-    expect(version.stdout.trim()).toBe(packageJsonVersion(cliDir));
+    expect(version.stdout.trim()).toBe(packageJsonVersion(CLI_DIR));
     const help = await run(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('datasets');

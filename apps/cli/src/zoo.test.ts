@@ -2,10 +2,8 @@
  * End-to-end tests of `medsymmflow zoo …` with the built binary (run `pnpm build` first), against a zoo served
  * by a 127.0.0.1 HTTP server that the test writes.
  */
-import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   entryJson,
@@ -17,33 +15,9 @@ import {
 } from '../../../packages/core-flow/src/hub/__fixtures__/test-zoo';
 import { REPO_ROOT } from '../../../test/shared-data';
 import { formatBytes } from './lib/format';
+import { runCli } from './testing/run-cli';
 
-const cliDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(cliDir, 'bin', 'medsymmflow.mjs');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
-  // Only what the test sets: no zoo or cache settings (or DEBUG) inherited from the developer's shell.
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of ['DEBUG', 'MEDSYMMFLOW_ZOO_URL', 'MEDSYMMFLOW_CACHE_DIR']) delete env[key];
-  Object.assign(env, options.env);
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env, cwd: options.cwd ?? cliDir },
-      (error, stdout, stderr) => {
-        const code = error ? ((error as { code?: number }).code ?? 1) : 0;
-        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-      },
-    );
-  });
-}
+const run = runCli;
 
 const AVAILABLE = 'test-available-28';
 const PLANNED = 'test-planned-28';

@@ -4,7 +4,6 @@
  * on a tiny initialised model (random, non-zero weights everywhere so predictions depend on the input) saved
  * by the test, evaluated on a slice of the real pneumoniamnist test split.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,28 +17,10 @@ import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../../test/shared-data';
+import { runCli as run } from '../testing/run-cli';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const BIN = join(HERE, '..', '..', 'bin', 'medsymmflow.mjs');
 const REPO = join(HERE, '..', '..', '..', '..');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.MEDMNIST_ROOT;
-  delete env.DEBUG;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
-      const code = error ? (error as { code?: number }).code : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
-  });
-}
 
 let temp: string;
 let modelDir: string;

@@ -3,36 +3,16 @@
  * before `test`) on real pneumoniamnist: one tiny epoch on a 48-image slice, then a full test-split evaluation;
  * one tiny epoch with `--engine ort` (ONNX Runtime gradients) whose saved model is evaluated; the engine choice.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../../test/shared-data';
+import { CLI_BIN as BIN, type CliRun as Run, runCli as run } from '../testing/run-cli';
 import { chooseTrainEngine } from './train';
-
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'medsymmflow.mjs');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.MEDMNIST_ROOT;
-  delete env.DEBUG;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
-      const code = error ? (error as { code?: number }).code : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
-  });
-}
 
 /** `medsymmflow train` on the shared pneumoniamnist files. */
 const TRAIN_PNEUMONIA = ['train', '--dataset', 'pneumoniamnist', '--root', SHARED_MEDMNIST_DIR];
