@@ -2,7 +2,6 @@
  * @file Atomic file writes: write to a temporary file in the destination folder, then rename. A failure at
  * any point removes the temporary file, so nothing half-written is ever left under the final name.
  * @module atomic-write
- * @ignore
  */
 
 import { randomBytes } from 'node:crypto';
@@ -14,12 +13,15 @@ export function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
 }
 
-/** Writes `bytes` to `path` atomically, creating the folder when needed. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+/**
+ * Writes `data` to `path` atomically, creating the folder when needed. Shared by every package that writes
+ * files (datasets, saved models, CLI outputs).
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = temporaryPathFor(path);
   try {
-    await writeFile(temporary, bytes, { flag: 'wx' });
+    await writeFile(temporary, data, { flag: 'wx' });
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });

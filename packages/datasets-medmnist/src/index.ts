@@ -5,6 +5,8 @@
  * This file only re-exports, grouped by topic.
  */
 
+// Files, downloads and verification
+export { writeFileAtomic } from './atomic-write';
 // Dataset API
 export {
   BATCH_DEFAULTS,
@@ -49,7 +51,6 @@ export {
   NpzLimitError,
   UnknownDatasetError,
 } from './errors';
-
 // Image operations
 export {
   convertChannels,
@@ -85,7 +86,6 @@ export {
   resolveNpzConfig,
 } from './npz';
 export { ENCODE_NPZ_DEFAULTS, type EncodeNpzConfig, encodeNpz, writeNpz } from './npz-writer';
-// Files, downloads and verification
 export {
   type DatasetLocation,
   defaultMedMnistRoot,

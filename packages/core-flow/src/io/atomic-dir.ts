@@ -11,7 +11,7 @@
  * @module io/atomic-dir
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** Where {@link writeDirAtomic} keeps the previous version of `target` during the swap. */
@@ -84,22 +84,5 @@ export function resolveAtomicDir(target: string): string | undefined {
   return existsSync(old) ? old : undefined;
 }
 
-/**
- * Writes one file atomically (temporary file in the same folder, then rename); creates the parent folders.
- *
- * @example
- * ```ts
- * await writeFileAtomic('runs/pneumonia/summary.json', JSON.stringify(summary));
- * ```
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
-  try {
-    await writeFile(temp, data);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}
+/** One file written atomically: the datasets package owns the implementation; re-exported here for savers. */
+export { writeFileAtomic } from '@medsymmflow/datasets-medmnist';
