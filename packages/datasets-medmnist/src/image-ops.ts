@@ -163,7 +163,7 @@ export function convertChannels<T extends PixelArray>(images: Images<T>, channel
   throw new RangeError(`convertChannels: channels must be 1 or 3, got ${JSON.stringify(channels)}.`);
 }
 
-/** Flips image `index` of a batch left↔right in place. @ignore */
+/** Flips image `index` of an NHWC batch left↔right in place (augmentation without copies). */
 export function flipImageHorizontalInPlace(data: PixelArray, shape: ImageShape, index: number): void {
   const [, h, w, c] = shape;
   const base = index * h * w * c;
@@ -181,7 +181,7 @@ export function flipImageHorizontalInPlace(data: PixelArray, shape: ImageShape, 
   }
 }
 
-/** Flips image `index` of a batch top↔bottom in place. @ignore */
+/** Flips image `index` of an NHWC batch top↔bottom in place (augmentation without copies). */
 export function flipImageVerticalInPlace(data: PixelArray, shape: ImageShape, index: number): void {
   const [, h, w, c] = shape;
   const rowLength = w * c;

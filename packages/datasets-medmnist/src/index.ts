@@ -56,6 +56,8 @@ export {
   convertChannels,
   denormaliseImages,
   flipHorizontal,
+  flipImageHorizontalInPlace,
+  flipImageVerticalInPlace,
   flipVertical,
   type ImageShape,
   type Images,

@@ -48,6 +48,8 @@ export interface TrainCommandOptions {
   weightDecay?: number;
   emaDecay?: number;
   clipGradNorm?: number;
+  hflip?: number;
+  vflip?: number;
   baseChannels?: number;
   channelMults?: number[];
   resBlocks?: number;
@@ -282,6 +284,7 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     optimizer: options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : undefined,
     emaDecay: options.emaDecay,
     clipGradNorm: options.clipGradNorm,
+    augment: { horizontalFlip: options.hflip ?? 0, verticalFlip: options.vflip ?? 0 },
     seed: options.seed,
     workers: choice.workers,
     ...(choice.ort
@@ -512,6 +515,16 @@ export const trainCommands: CommandGroup = {
         '--clip-grad-norm <n>',
         'clip gradients to this global norm',
         positiveNumber('--clip-grad-norm'),
+      )
+      .option(
+        '--hflip <p>',
+        'mirror each training image left↔right with probability p (default 0; the official recipe uses 0.5)',
+        parseNumber('--hflip', (v) => v >= 0 && v <= 1, 'a probability in [0, 1]'),
+      )
+      .option(
+        '--vflip <p>',
+        'mirror each training image top↔bottom with probability p (default 0; the official recipe uses 0.5)',
+        parseNumber('--vflip', (v) => v >= 0 && v <= 1, 'a probability in [0, 1]'),
       )
       .option(
         '--base-channels <n>',

@@ -131,6 +131,12 @@ export interface TrainConfig {
   /** Loss options (`imageWeight` w = 0.7, `sigmaMin` = 1e-4). */
   loss?: SfmLossConfig;
   /**
+   * Random flips of the training images (the official recipe flips both ways with probability 0.5).
+   * Drawn from the run's seeded generator, so runs stay reproducible and resumable.
+   * @defaultValue no augmentation
+   */
+  augment?: TrainAugmentConfig;
+  /**
    * Seed of every random draw (weights, shuffling, t, ξx, ξm, mask noise).
    * @defaultValue 0
    */
@@ -190,6 +196,14 @@ export interface TrainConfig {
   signal?: AbortSignal;
 }
 
+/** Data augmentation of {@link TrainConfig}: per-image flip probabilities in [0, 1]. */
+export interface TrainAugmentConfig {
+  /** Probability of mirroring an image left↔right. @defaultValue 0 */
+  horizontalFlip?: number;
+  /** Probability of mirroring an image top↔bottom. @defaultValue 0 */
+  verticalFlip?: number;
+}
+
 /** {@link TrainConfig} with defaults filled in and every value checked. */
 export interface ResolvedTrainConfig {
   readonly data: TrainingData;
@@ -206,6 +220,7 @@ export interface ResolvedTrainConfig {
   readonly emaDecay: number;
   readonly clipGradNorm: number | undefined;
   readonly loss: SfmLossConfig;
+  readonly augment: Required<TrainAugmentConfig>;
   readonly seed: number;
   readonly workers: number;
   readonly engine: string | readonly string[] | undefined;
@@ -366,6 +381,10 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
     emaDecay: inRange('emaDecay', c.emaDecay ?? TRAIN_DEFAULTS.emaDecay, 0, 1, true),
     clipGradNorm: c.clipGradNorm,
     loss: { ...(c.loss ?? {}) },
+    augment: {
+      horizontalFlip: inRange('augment.horizontalFlip', c.augment?.horizontalFlip ?? 0, 0, 1, false),
+      verticalFlip: inRange('augment.verticalFlip', c.augment?.verticalFlip ?? 0, 0, 1, false),
+    },
     seed,
     workers,
     engine: c.engine,

@@ -40,6 +40,47 @@ describe('train (tiny UNet, synthetic data)', () => {
     expect(liveTensors()).toBe(tensorsBefore); // nothing leaks once the returned models are disposed
   });
 
+  it('flips training images as configured, reproducibly, and refuses bad probabilities', async () => {
+    const [h, w, c] = data.imageShape;
+    const returned: { indices: number[]; images: Float32Array }[] = [];
+    const spy = {
+      ...data,
+      imageShape: data.imageShape,
+      size: data.size,
+      numClasses: data.numClasses,
+      read(indices: ArrayLike<number>) {
+        const batch = data.read(indices);
+        returned.push({ indices: Array.from(indices), images: batch.images });
+        return batch;
+      },
+    };
+    const run = (augment: { horizontalFlip?: number; verticalFlip?: number }) =>
+      train({ ...base, data: spy, augment, seed: 5, maxSteps: 2, workers: 0 });
+    const flipped = await run({ horizontalFlip: 1 });
+    expect(returned).toHaveLength(2);
+    const size = h * w * c;
+    for (const { indices, images } of returned) {
+      const original = data.read(indices).images;
+      for (let k = 0; k < indices.length; k++) {
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) {
+            for (let ch = 0; ch < c; ch++) {
+              const got = images[k * size + (y * w + x) * c + ch];
+              const want = original[k * size + (y * w + (w - 1 - x)) * c + ch];
+              if (got !== want) throw new Error(`image ${k} not mirrored at (${y}, ${x}, ${ch})`);
+            }
+          }
+        }
+      }
+    }
+    const again = await run({ horizontalFlip: 1 });
+    const plain = await run({});
+    expect(again.losses).toEqual(flipped.losses);
+    expect(plain.losses).not.toEqual(flipped.losses);
+    for (const r of [flipped, again, plain]) r.model.dispose();
+    await expect(run({ verticalFlip: 1.5 })).rejects.toThrow(/augment\.verticalFlip/);
+  });
+
   it('averages worker gradients like a single thread (2 workers vs the calling thread)', async () => {
     // AdamW is nearly invariant to the gradient scale, so compare the gradient norms too (a shard
     // summed instead of averaged would double them).

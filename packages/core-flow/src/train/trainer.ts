@@ -18,7 +18,13 @@
  * @module train/trainer
  */
 import { join } from 'node:path';
-import { createRandom, type RandomState } from '@medsymmflow/datasets-medmnist';
+import {
+  createRandom,
+  flipImageHorizontalInPlace,
+  flipImageVerticalInPlace,
+  type Random,
+  type RandomState,
+} from '@medsymmflow/datasets-medmnist';
 import { resolveEngine } from '../engines/registry.js';
 import { resolveSfmLossConfig, sampleSfmNoise } from '../flow/sfm.js';
 import { resolveAtomicDir, writeDirAtomic } from '../io/atomic-dir.js';
@@ -110,7 +116,26 @@ function fingerprintOf(
     emaDecay: config.emaDecay,
     clipGradNorm: config.clipGradNorm ?? null,
     loss: resolveSfmLossConfig(config.loss),
+    // Only present when used, so checkpoints of runs without augmentation keep resuming.
+    ...(config.augment.horizontalFlip > 0 || config.augment.verticalFlip > 0
+      ? { augment: { ...config.augment } }
+      : {}),
   };
+}
+
+/** Flips images of a batch in place with the configured probabilities (no draws when disabled). */
+function augmentInPlace(
+  images: Float32Array,
+  shape: [number, number, number, number],
+  augment: ResolvedTrainConfig['augment'],
+  random: Random,
+): void {
+  const { horizontalFlip, verticalFlip } = augment;
+  if (horizontalFlip === 0 && verticalFlip === 0) return;
+  for (let i = 0; i < shape[0]; i++) {
+    if (horizontalFlip > 0 && random.uniform() < horizontalFlip) flipImageHorizontalInPlace(images, shape, i);
+    if (verticalFlip > 0 && random.uniform() < verticalFlip) flipImageVerticalInPlace(images, shape, i);
+  }
 }
 
 function diffFingerprint(saved: Record<string, unknown>, current: Record<string, unknown>): string[] {
@@ -437,6 +462,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       );
       const batch = data.read(indices);
       const n = indices.length;
+      augmentInPlace(batch.images, [n, height, width, imageChannels], cfg.augment, random);
       const masks = maskPlugin.encode(batch.labels, { height, width, random: random.uniform });
       const noise = sampleSfmNoise({ n, height, width, imageChannels, maskChannels }, random);
       const dropoutSeed = unetConfig.dropout > 0 ? random.nextUint32() : undefined;
