@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   entryJson,
   makeWorkspace,
+  metricsJson,
   serveZoo,
   sha256,
   standardFiles,
@@ -29,7 +30,7 @@ beforeAll(async () => {
   server = await serveZoo([
     {
       entry: entryJson(AVAILABLE, files, {
-        metrics: { split: 'test', auc: 0.9123, acc: 0.8456, samples: 624, command: 'medsymmflow evaluate' },
+        metrics: metricsJson({ auc: 0.9123, acc: 0.8456 }),
       }),
       files,
     },

@@ -57,12 +57,15 @@ export {
   ZOO_MODEL_STATUSES,
   type ZooConditioning,
   type ZooEntry,
+  type ZooEvaluationSettings,
   type ZooFile,
   type ZooFileRole,
+  type ZooGenerationCheck,
   type ZooLicense,
   type ZooManifest,
   type ZooMetrics,
   type ZooModelStatus,
+  type ZooSelectivePoint,
   zooEntryModelConfig,
 } from './manifest.js';
 // Pulling

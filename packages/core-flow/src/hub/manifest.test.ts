@@ -6,7 +6,7 @@ import { CodedError, getDatasetInfo } from '@medsymmflow/datasets-medmnist';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../../test/shared-data.js';
 import { resolveFlowModelConfig } from '../io/config.js';
-import { entryJson, manifestJson, standardFiles } from './__fixtures__/test-zoo.js';
+import { entryJson, manifestJson, metricsJson, standardFiles } from './__fixtures__/test-zoo.js';
 import { UnknownModelError, ZooError } from './errors.js';
 import {
   getZooEntry,
@@ -104,7 +104,7 @@ describe('validateZooManifest', () => {
       /is "not-trained" but lists 3 file\(s\), reports metrics, has a weights version, has a weights licence/,
     );
     const withMetrics = entryJson('m-1', [], {
-      metrics: { split: 'test', auc: 0.5, acc: 0.5, samples: 1, command: 'x' },
+      metrics: metricsJson(),
     });
     expect(invalid(manifestJson([withMetrics])).reason).toContain('reports metrics');
   });
@@ -124,11 +124,19 @@ describe('validateZooManifest', () => {
       invalid(
         manifestJson([
           entryJson('m-1', [onnx], {
-            metrics: { split: 'test', auc: 1.2, acc: 0.5, samples: 3, command: 'x' },
+            metrics: metricsJson({ auc: 1.2 }),
           }),
         ]),
       ).reason,
     ).toContain('metrics.auc must be a number in [0, 1], got 1.2');
+    const badPoint = metricsJson({ selective: [{ reject: 0.1, acc: 0.9, threshold: 'high' }] });
+    expect(invalid(manifestJson([entryJson('m-1', [onnx], { metrics: badPoint })])).reason).toContain(
+      'metrics.selective[0].threshold must be a finite number or null, got "high"',
+    );
+    const typo = metricsJson({ samples: 624 });
+    expect(invalid(manifestJson([entryJson('m-1', [onnx], { metrics: typo })])).reason).toContain(
+      'has an unknown field "samples"',
+    );
     const twice = [onnx, { ...onnx, path: 'ONNX/MODEL.onnx' }];
     expect(invalid(manifestJson([entryJson('m-1', twice)])).reason).toContain('twice');
   });

@@ -54,18 +54,68 @@ export interface ZooFile {
   readonly role: ZooFileRole;
 }
 
-/** Metrics of a published model, as `medsymmflow evaluate` reproduces them. */
+/** One point of a selective-prediction curve: reject the most uncertain share, keep the rest. */
+export interface ZooSelectivePoint {
+  /** Share of images rejected, in [0, 1]. */
+  readonly reject: number;
+  /** Accuracy of the kept images. */
+  readonly acc: number;
+  /** Uncertainty (distance to the predicted class) above which images were rejected; `null` at reject 0. */
+  readonly threshold: number | null;
+}
+
+/** How the metrics were computed (the `evaluate` options that matter for reproducing them). */
+export interface ZooEvaluationSettings {
+  /** `ort` or `tfjs`. */
+  readonly runtime: string;
+  /** ODE solver, e.g. `euler`. */
+  readonly solver: string;
+  /** Solver steps from t = 1 to t = 0. */
+  readonly steps: number;
+  /** Mask-noise samples per image. */
+  readonly samples: number;
+  /** Seed of the mask noise. */
+  readonly seed: number;
+}
+
+/** How well the model's generated images match the requested class (its own classifier as the judge). */
+export interface ZooGenerationCheck {
+  /** Images generated per class. */
+  readonly perClass: number;
+  /** ODE solver and steps used to generate. */
+  readonly solver: string;
+  readonly steps: number;
+  /** Share of generated images the same model classifies as the requested class, overall and per class. */
+  readonly asRequested: number;
+  readonly asRequestedPerClass: readonly number[];
+}
+
+/** Metrics of a published model, exactly as `medsymmflow evaluate --json` prints them for `command`. */
 export interface ZooMetrics {
   /** Split they were measured on. */
   readonly split: (typeof ZOO_METRIC_SPLITS)[number];
-  /** ROC AUC (one-vs-rest mean for multi-class), in [0, 1]. */
-  readonly auc: number;
+  /** Number of images evaluated. */
+  readonly n: number;
   /** Accuracy, in [0, 1]. */
   readonly acc: number;
-  /** Number of images evaluated. */
-  readonly samples: number;
-  /** The command line that reproduces the numbers, e.g. `medsymmflow evaluate --model <id> --split test`. */
+  /** MedSymmFlow AUC (one-vs-rest over every class on the mask distances, averaged), in [0, 1]. */
+  readonly auc: number;
+  /** Area under the risk–coverage curve (lower is better). */
+  readonly aurc: number;
+  /** Excess AURC over an oracle ranking. */
+  readonly eAurc: number;
+  /** Expected calibration error of the temperature-scaled distance softmax (15 bins). */
+  readonly ece: number;
+  /** Temperature of that softmax (fitted on the validation split). */
+  readonly temperature: number;
+  /** Selective-prediction curve. */
+  readonly selective: readonly ZooSelectivePoint[];
+  /** Options of the evaluation. */
+  readonly evaluation: ZooEvaluationSettings;
+  /** The command line that reproduces the numbers, e.g. `medsymmflow evaluate --model <id> --split test --json`. */
   readonly command: string;
+  /** Generated samples classified by the same model (optional). */
+  readonly generation?: ZooGenerationCheck;
 }
 
 /** Licences of an entry. */
@@ -169,7 +219,20 @@ const ENTRY_KEYS = [
   'notes',
 ];
 const FILE_KEYS = ['path', 'sha256', 'bytes', 'role'];
-const METRIC_KEYS = ['split', 'auc', 'acc', 'samples', 'command'];
+const METRIC_KEYS = [
+  'split',
+  'n',
+  'acc',
+  'auc',
+  'aurc',
+  'eAurc',
+  'ece',
+  'temperature',
+  'selective',
+  'evaluation',
+  'command',
+  'generation',
+];
 const MAX_ID_LENGTH = 64;
 const SAFE_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
@@ -310,14 +373,87 @@ class ManifestChecker {
   }
 
   metrics(where: string, value: unknown): ZooMetrics {
-    const record = this.object(where, value, METRIC_KEYS);
-    return Object.freeze({
-      split: this.oneOf(`${where}.split`, record.split, ZOO_METRIC_SPLITS),
-      auc: this.fraction(`${where}.auc`, record.auc),
-      acc: this.fraction(`${where}.acc`, record.acc),
-      samples: this.integer(`${where}.samples`, record.samples, 1),
-      command: this.string(`${where}.command`, record.command),
+    const record = this.object(
+      where,
+      value,
+      METRIC_KEYS,
+      METRIC_KEYS.filter((k) => k !== 'generation'),
+    );
+    if (!Array.isArray(record.selective) || record.selective.length === 0) {
+      this.fail(`${where}.selective`, `must be a non-empty array of { reject, acc, threshold }`);
+    }
+    const selective = (record.selective as unknown[]).map((point, i) => {
+      const at = `${where}.selective[${i}]`;
+      const p = this.object(at, point, ['reject', 'acc', 'threshold']);
+      if (p.threshold !== null && (typeof p.threshold !== 'number' || !Number.isFinite(p.threshold))) {
+        this.fail(`${at}.threshold`, `must be a finite number or null, got ${quote(p.threshold)}`);
+      }
+      return Object.freeze({
+        reject: this.fraction(`${at}.reject`, p.reject),
+        acc: this.fraction(`${at}.acc`, p.acc),
+        threshold: p.threshold as number | null,
+      });
     });
+    const evaluation = this.object(`${where}.evaluation`, record.evaluation, [
+      'runtime',
+      'solver',
+      'steps',
+      'samples',
+      'seed',
+    ]);
+    const metrics: ZooMetrics = {
+      split: this.oneOf(`${where}.split`, record.split, ZOO_METRIC_SPLITS),
+      n: this.integer(`${where}.n`, record.n, 1),
+      acc: this.fraction(`${where}.acc`, record.acc),
+      auc: this.fraction(`${where}.auc`, record.auc),
+      aurc: this.fraction(`${where}.aurc`, record.aurc),
+      eAurc: this.fraction(`${where}.eAurc`, record.eAurc),
+      ece: this.fraction(`${where}.ece`, record.ece),
+      temperature: this.positive(`${where}.temperature`, record.temperature),
+      selective: Object.freeze(selective),
+      evaluation: Object.freeze({
+        runtime: this.string(`${where}.evaluation.runtime`, evaluation.runtime),
+        solver: this.string(`${where}.evaluation.solver`, evaluation.solver),
+        steps: this.integer(`${where}.evaluation.steps`, evaluation.steps, 1),
+        samples: this.integer(`${where}.evaluation.samples`, evaluation.samples, 1),
+        seed: this.integer(`${where}.evaluation.seed`, evaluation.seed, 0),
+      }),
+      command: this.string(`${where}.command`, record.command),
+    };
+    if (record.generation !== undefined) {
+      const g = this.object(`${where}.generation`, record.generation, [
+        'perClass',
+        'solver',
+        'steps',
+        'asRequested',
+        'asRequestedPerClass',
+      ]);
+      if (!Array.isArray(g.asRequestedPerClass)) {
+        this.fail(`${where}.generation.asRequestedPerClass`, 'must be an array of shares in [0, 1]');
+      }
+      return Object.freeze({
+        ...metrics,
+        generation: Object.freeze({
+          perClass: this.integer(`${where}.generation.perClass`, g.perClass, 1),
+          solver: this.string(`${where}.generation.solver`, g.solver),
+          steps: this.integer(`${where}.generation.steps`, g.steps, 1),
+          asRequested: this.fraction(`${where}.generation.asRequested`, g.asRequested),
+          asRequestedPerClass: Object.freeze(
+            (g.asRequestedPerClass as unknown[]).map((v, i) =>
+              this.fraction(`${where}.generation.asRequestedPerClass[${i}]`, v),
+            ),
+          ),
+        }),
+      });
+    }
+    return Object.freeze(metrics);
+  }
+
+  positive(where: string, value: unknown): number {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      this.fail(where, `must be a positive number, got ${quote(value)}`);
+    }
+    return value;
   }
 
   conditioning(where: string, value: unknown): ZooConditioning {

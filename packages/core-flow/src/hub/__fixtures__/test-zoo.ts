@@ -35,6 +35,27 @@ export interface FixtureFile {
 }
 
 /** A manifest entry as JSON (not validated), with sensible defaults. */
+/** Valid manifest `metrics` (as `evaluate --json` prints them), with overrides. */
+export function metricsJson(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    split: 'test',
+    n: 624,
+    acc: 0.8,
+    auc: 0.9,
+    aurc: 0.08,
+    eAurc: 0.05,
+    ece: 0.04,
+    temperature: 0.5,
+    selective: [
+      { reject: 0, acc: 0.8, threshold: null },
+      { reject: 0.5, acc: 0.9, threshold: 0.42 },
+    ],
+    evaluation: { runtime: 'ort', solver: 'euler', steps: 1, samples: 1, seed: 0 },
+    command: 'medsymmflow evaluate --split test --json',
+    ...overrides,
+  };
+}
+
 export function entryJson(
   id: string,
   files: readonly FixtureFile[],
@@ -59,9 +80,7 @@ export function entryJson(
       bytes: file.bytes ?? file.body.length,
       role: file.role,
     })),
-    metrics: available
-      ? { split: 'test', auc: 0.9, acc: 0.8, samples: 624, command: `medsymmflow evaluate --model ${id}` }
-      : null,
+    metrics: available ? metricsJson({ command: `medsymmflow evaluate --model ${id}` }) : null,
     license: { data: 'CC BY 4.0', weights: available ? 'CC BY 4.0' : null },
     citation: 'Test citation.',
     ...overrides,
