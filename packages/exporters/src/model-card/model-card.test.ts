@@ -7,6 +7,7 @@ import {
   unetParameterCount,
 } from '@medsymmflow/core-flow';
 import { createRandom } from '@medsymmflow/datasets-medmnist';
+import { distanceProbabilities, expectedCalibrationError } from '@medsymmflow/uncertainty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   computeModelCardMetrics,
@@ -58,6 +59,15 @@ describe('model cards', () => {
     expect(metrics.selective.at(-1)!.coverage).toBeCloseTo(0.5, 10);
     expect(metrics.auc).toBeGreaterThan(0.5);
     expect(metrics.aurc).toBeGreaterThanOrEqual(metrics.eAurc);
+    // ECE at the given temperature is the uncertainty package's ECE of softmax(−d/T).
+    const cooled = computeModelCardMetrics({ labels, distances, temperature: 0.25 }, 2);
+    expect(metrics.temperature).toBe(1);
+    expect(cooled.temperature).toBe(0.25);
+    expect(cooled.ece).toBeCloseTo(
+      expectedCalibrationError(distanceProbabilities(distances, 2, 0.25), labels, 2),
+      12,
+    );
+    expect(cooled.ece).not.toBeCloseTo(metrics.ece, 6);
   });
 
   it('renders data, configuration, training, metrics, plot link, intended use and limits', async () => {
@@ -73,8 +83,13 @@ describe('model cards', () => {
       training: { steps: 2000, 'batch size': 64, engine: 'tfjs-wasm' },
       evaluation: { labels, distances, procedure: 'Euler, 1 step' },
       license: 'CC BY 4.0',
+      sections: [{ title: 'Generated samples', markdown: '![samples](samples.png)\n\n92 % as requested.' }],
     });
     const md = card.markdown;
+    expect(md).toContain(
+      '## Generated samples\n\n![samples](samples.png)\n\n92 % as requested.\n\n## Intended use',
+    );
+    expect(md).toContain(`| ECE (15 bins, softmax(−d/T), T = 1.000) | ${card.metrics!.ece.toFixed(4)} |`);
     expect(md).toMatch(/^# medsymmflow-pneumoniamnist-28 \(v0\.1\.0\)/);
     expect(md).toContain('Dataset: **pneumoniamnist**');
     expect(md).toContain('Splits: train 4708, val 524, test 624');

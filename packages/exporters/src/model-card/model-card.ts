@@ -5,14 +5,15 @@
  *
  * @module model-card/model-card
  */
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type ResolvedFlowModelConfig, unetParameterCount } from '@medsymmflow/core-flow';
+import { type ResolvedFlowModelConfig, unetParameterCount, writeFileAtomic } from '@medsymmflow/core-flow';
 import {
   aurc,
   correctness,
   distanceAuc,
+  distanceProbabilities,
   distanceUncertainty,
+  expectedCalibrationError,
   getAUC,
   type MedmnistTask,
   scoresFromDistances,
@@ -35,6 +36,11 @@ export interface ModelCardEvaluation {
   rejectionRates?: readonly number[];
   /** How classification was run, e.g. `'Euler, 1 step, 1 noise sample'`. */
   procedure?: string;
+  /**
+   * Temperature of the distance softmax (`softmax(−d/T)`, fitted on validation) for the ECE.
+   * @defaultValue 1
+   */
+  temperature?: number;
 }
 
 /** Metrics computed for a model card. */
@@ -51,6 +57,10 @@ export interface ModelCardMetrics {
   readonly aurc: number;
   /** Excess AURC over an oracle ranking. */
   readonly eAurc: number;
+  /** Expected calibration error (15 bins) of `softmax(−d/T)`. */
+  readonly ece: number;
+  /** The temperature T of {@link ece}. */
+  readonly temperature: number;
   /** Accuracy of the kept images after rejecting the most uncertain fraction. */
   readonly selective: readonly {
     readonly rejectionRate: number;
@@ -86,6 +96,8 @@ export interface ModelCardInput {
   training?: Readonly<Record<string, string | number | boolean>>;
   /** Evaluation to compute metrics and the selective-prediction plot from. */
   evaluation?: ModelCardEvaluation;
+  /** More sections (e.g. generated samples), placed after the metrics: a title and markdown. */
+  sections?: readonly { readonly title: string; readonly markdown: string }[];
   /** Intended uses. @defaultValue research and education uses (see {@link MODEL_CARD_DEFAULTS}) */
   intendedUse?: readonly string[];
   /** Limitations and out-of-scope uses. @defaultValue the limits of 28 px MedMNIST models */
@@ -144,6 +156,7 @@ function evaluate(evaluation: ModelCardEvaluation, numClasses: number) {
   const rates = evaluation.rejectionRates ?? MODEL_CARD_DEFAULTS.rejectionRates;
   const curve = selectivePrediction(uncertainty, correct, { rejectionRates: rates });
   const area = aurc(uncertainty, correct);
+  const temperature = evaluation.temperature ?? 1;
   const metrics: ModelCardMetrics = {
     n,
     acc: correct.reduce((s, c) => s + c, 0) / n,
@@ -151,6 +164,12 @@ function evaluate(evaluation: ModelCardEvaluation, numClasses: number) {
     distanceAuc: distanceAuc(labels, distances, numClasses),
     aurc: area.aurc,
     eAurc: area.eAurc,
+    ece: expectedCalibrationError(
+      distanceProbabilities(distances, numClasses, temperature),
+      labels,
+      numClasses,
+    ),
+    temperature,
     selective: curve.points.map((p) => ({
       rejectionRate: p.rejectionRate,
       coverage: p.coverage,
@@ -285,7 +304,11 @@ export async function renderModelCard(
     lines.push(`| AUC (MedMNIST) | ${metrics.auc.toFixed(4)} |`);
     lines.push(`| AUC (MedSymmFlow, all classes) | ${metrics.distanceAuc.toFixed(4)} |`);
     lines.push(`| AURC (lower is better) | ${metrics.aurc.toFixed(4)} |`);
-    lines.push(`| E-AURC | ${metrics.eAurc.toFixed(4)} |`, '');
+    lines.push(`| E-AURC | ${metrics.eAurc.toFixed(4)} |`);
+    lines.push(
+      `| ECE (15 bins, softmax(−d/T), T = ${metrics.temperature.toPrecision(4)}) | ${metrics.ece.toFixed(4)} |`,
+      '',
+    );
     lines.push('### Selective prediction', '');
     lines.push(
       'Images are ranked by uncertainty (distance to the predicted class) and the most uncertain are rejected first.',
@@ -304,6 +327,8 @@ export async function renderModelCard(
     });
   }
 
+  for (const section of input.sections ?? [])
+    lines.push(`## ${section.title}`, '', section.markdown.trim(), '');
   lines.push('## Intended use', '');
   for (const item of input.intendedUse ?? MODEL_CARD_DEFAULTS.intendedUse) lines.push(`- ${item}`);
   lines.push('', '## Limitations', '');
@@ -326,17 +351,6 @@ export interface WriteModelCardConfig {
 export interface WrittenModelCard extends RenderedModelCard {
   readonly markdownPath: string;
   readonly plotPath?: string;
-}
-
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await writeFile(temp, text);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }
 
 /**
