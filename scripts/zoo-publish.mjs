@@ -1,0 +1,303 @@
+#!/usr/bin/env node
+/**
+ * Publishes a trained run into the model zoo, the way zoo/README.md ("Publishing a model") describes it, with
+ * every number produced by the `medsymmflow` CLI a user has:
+ *
+ *   node scripts/zoo-publish.mjs --id pneumoniamnist-rgb-28 --run <train --out folder> [--version 1.0.0]
+ *
+ * 1. copies `<run>/best` (the EMA weights selected on the validation split) into a staging folder;
+ * 2. `evaluate --split val --calibrate` stores the softmax temperature and rejection thresholds in model.json;
+ * 3. `export --format onnx` adds model.onnx (what `--runtime ort` and the playground run);
+ * 4. `evaluate --split test --json` gives the metrics; the manifest records them with the command that
+ *    reproduces them from the zoo id;
+ * 5. `sample --class all --check` draws the samples grid and measures how often the model classifies its own
+ *    samples as the requested class;
+ * 6. writes the model card (README.md + selective-prediction.svg), swaps the staging folder in as zoo/<id>
+ *    and rewrites zoo/manifest.json (atomically, validated first).
+ *
+ * Needs MEDMNIST_ROOT (or ~/.medmnist) to hold the dataset and a build of the packages (`pnpm build`).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(REPO, 'apps', 'cli', 'bin', 'medsymmflow.mjs');
+const { validateZooManifest, writeFileAtomic } = await import(join(REPO, 'packages/core-flow/dist/index.js'));
+const { renderModelCard } = await import(join(REPO, 'packages/exporters/dist/index.js'));
+const { getDatasetInfo } = await import(join(REPO, 'packages/datasets-medmnist/dist/index.js'));
+
+const { values: args } = parseArgs({
+  options: {
+    id: { type: 'string' },
+    run: { type: 'string' },
+    version: { type: 'string', default: '1.0.0' },
+    'samples-per-class': { type: 'string', default: '8' },
+    'check-per-class': { type: 'string', default: '64' },
+    'train-command': { type: 'string' },
+    zoo: { type: 'string', default: join(REPO, 'zoo') },
+  },
+});
+if (!args.id || !args.run) {
+  console.error(
+    'usage: node scripts/zoo-publish.mjs --id <zoo id> --run <train --out folder> [--version 1.0.0]',
+  );
+  process.exit(2);
+}
+const id = args.id;
+const runDir = resolve(args.run);
+const zooDir = resolve(args.zoo);
+const manifestPath = join(zooDir, 'manifest.json');
+const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+const entryIndex = manifest.models.findIndex((m) => m.id === id);
+if (entryIndex < 0) throw new Error(`No zoo entry "${id}" in ${manifestPath}; add the entry first.`);
+const entry = manifest.models[entryIndex];
+const best = join(runDir, 'best');
+if (!existsSync(join(best, 'model.json')))
+  throw new Error(`${best}/model.json is missing: train with validation first.`);
+
+const cli = (argv, { json = true } = {}) => {
+  console.error(`$ medsymmflow ${argv.join(' ')}`);
+  const out = execFileSync(process.execPath, [CLI, ...argv, ...(json ? ['--json'] : [])], {
+    cwd: REPO,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return json ? JSON.parse(out) : out;
+};
+
+// 1. staging copy of the selected weights (no trainer state).
+const staging = join(zooDir, `.staging-${id}`);
+rmSync(staging, { recursive: true, force: true });
+cpSync(best, staging, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), `zoo-publish-${id}-`));
+try {
+  const modelConfig = JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')).config;
+  if (modelConfig.dataset !== entry.dataset || modelConfig.conditioning.name !== entry.conditioning.name) {
+    throw new Error(
+      `The run trained ${modelConfig.dataset}/${modelConfig.conditioning.name}, but ${id} is ` +
+        `${entry.dataset}/${entry.conditioning.name}.`,
+    );
+  }
+  // 2. calibration on the validation split.
+  const val = cli(['evaluate', '--model', staging, '--split', 'val', '--calibrate', '-q']);
+  // 3. ONNX next to the tfjs weights (exported after calibration so its metadata carries it too).
+  cli(['export', '--model', staging, '--format', 'onnx', '--out', join(work, 'onnx')]);
+  cpSync(join(work, 'onnx', 'model.onnx'), join(staging, 'model.onnx'));
+  // 4. test metrics, exactly as the manifest command reproduces them (same runtime, seed and solver).
+  const predictions = join(work, 'test.csv');
+  const test = cli(['evaluate', '--model', staging, '--split', 'test', '-q', '--predictions', predictions]);
+  // 5. samples: a grid to look at, and a larger draw for the as-requested rate.
+  const perClass = Number(args['samples-per-class']);
+  cli([
+    'sample',
+    '--model',
+    staging,
+    '--class',
+    'all',
+    '-n',
+    String(perClass),
+    '--scale',
+    '3',
+    '--out',
+    join(staging, 'samples.png'),
+    '-q',
+  ]);
+  const check = cli([
+    'sample',
+    '--model',
+    staging,
+    '--class',
+    'all',
+    '-n',
+    args['check-per-class'],
+    '--check',
+    '--out',
+    join(work, 'check.png'),
+    '-q',
+  ]);
+
+  // 6. model card.
+  const state = JSON.parse(readFileSync(join(runDir, 'checkpoint', 'trainer-state.json'), 'utf8'));
+  const f = state.fingerprint;
+  const rows = readFileSync(predictions, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number));
+  const labels = rows.map((r) => r[1]);
+  const distances = Float32Array.from(rows.flatMap((r) => r.slice(3)));
+  const info = getDatasetInfo(entry.dataset);
+  const command = `medsymmflow evaluate --model ${id} --dataset ${entry.dataset} --split test --json`;
+  const pct = (v) => `${(100 * v).toFixed(1)} %`;
+  const names = modelConfig.labels;
+  const calibration = JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')).config.metadata
+    .calibration;
+  const validations = state.validations.map((v) => `${v.step}: ${pct(v.accuracy)}`).join(', ');
+  const hours = state.elapsedMs / 3.6e6;
+  const training = {
+    engine: 'ort (ONNX Runtime training graph, 2 CPU threads)',
+    'training time': `${(hours * 60).toFixed(0)} min on 2 CPU cores`,
+    steps: `${state.step} (${f.epochs} epochs of ${f.dataSize} images)`,
+    'batch size': f.batchSize,
+    'learning rate': `${f.learningRate} (one-cycle cosine, ${f.warmupFraction * 100} % warm-up)`,
+    optimizer: `AdamW β=(${f.optimizer.beta1}, ${f.optimizer.beta2}), weight decay ${f.optimizer.weightDecay}`,
+    'gradient clipping': f.clipGradNorm ?? 'none',
+    augmentation: f.augment
+      ? `flips: horizontal p=${f.augment.horizontalFlip}, vertical p=${f.augment.verticalFlip}`
+      : 'none',
+    EMA: `decay min(${f.emaDecay}, (1+s)/(10+s)); the card's weights are the EMA weights`,
+    'loss weights': `image ${f.loss.imageWeight}, mask ${(1 - f.loss.imageWeight).toFixed(1)}; σ_min ${f.loss.sigmaMin}`,
+    seed: f.seed,
+    'model selection': `best validation accuracy (step ${state.bestStep}; validation accuracy by step: ${validations})`,
+    calibration: `temperature ${calibration.temperature.toPrecision(4)}; thresholds ${calibration.rejectionThresholds
+      .map((t) => `${t.targetAccuracy}: ${t.threshold === null ? 'unreachable' : t.threshold.toPrecision(4)}`)
+      .join(', ')} (fitted on validation, n = ${val.n})`,
+    ...(args['train-command'] ? { command: args['train-command'] } : {}),
+  };
+  const perClassText = check.check.perClass.map((p) => `${names[p.class]} ${pct(p.asRequested)}`).join(', ');
+  const card = await renderModelCard(
+    {
+      name: id,
+      version: args.version,
+      summary: `${entry.description} Trained with MedSymmFlow-TS on the official train split; the checkpoint was selected on the validation split.`,
+      model: JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')).config,
+      data: {
+        dataset: entry.dataset,
+        splits: info.nSamples,
+        source: `MedMNIST v2 (${info.license}), official ${entry.dataset}.npz at 28×28 (MD5-verified)`,
+      },
+      training,
+      evaluation: {
+        labels,
+        distances,
+        split: 'test',
+        temperature: calibration.temperature,
+        rejectionRates: [0, 0.1, 0.2, 0.3, 0.5],
+        procedure: `Euler, 1 step from t = 1 to 0, 1 noise sample, seed 0, ONNX Runtime. Reproduce: \`${command}\``,
+      },
+      sections: [
+        {
+          title: 'Generated samples',
+          markdown:
+            `![${perClass} generated images per class, one row per class (${names.join(', ')})](samples.png)\n\n` +
+            `One row per class (${names.map((n, k) => `row ${k + 1}: ${n}`).join(', ')}), ${perClass} samples each, ` +
+            `25 Euler steps, seed 0 (\`medsymmflow sample --model ${id} --class all -n ${perClass} --scale 3 --out samples.png\`).\n\n` +
+            `The same model classifies ${pct(check.check.asRequested)} of ${args['check-per-class']} samples per class ` +
+            `as the class they were generated for (${perClassText}; \`medsymmflow sample --model ${id} --class all ` +
+            `-n ${args['check-per-class']} --check --out check.png\`).`,
+        },
+      ],
+      license: `Weights: ${entry.license.data === 'CC BY 4.0' ? 'CC BY 4.0' : entry.license.data}, like the training data (MedMNIST). Data: ${entry.license.data}.`,
+      citation: entry.citation,
+    },
+    'selective-prediction.svg',
+  );
+  // The card computes its own metrics from the predictions: they must agree with evaluate's.
+  if (Math.abs(card.metrics.acc - test.acc) > 1e-12 || Math.abs(card.metrics.distanceAuc - test.auc) > 1e-9) {
+    throw new Error(
+      `Card metrics (${card.metrics.acc}, ${card.metrics.distanceAuc}) disagree with evaluate (${test.acc}, ${test.auc}).`,
+    );
+  }
+  await writeFileAtomic(join(staging, 'README.md'), card.markdown);
+  await writeFileAtomic(join(staging, 'selective-prediction.svg'), card.svg);
+
+  // Manifest entry: files with hashes, metrics exactly as evaluate printed them.
+  const roleOf = (name) =>
+    name === 'model.json'
+      ? 'tfjs-model'
+      : name.endsWith('.bin')
+        ? 'tfjs-weights'
+        : name === 'model.onnx'
+          ? 'onnx'
+          : name === 'README.md'
+            ? 'card'
+            : 'image';
+  const files = readdirSync(staging)
+    .sort()
+    .map((name) => {
+      const bytes = readFileSync(join(staging, name));
+      return {
+        path: name,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        bytes: statSync(join(staging, name)).size,
+        role: roleOf(name),
+      };
+    });
+  const updated = {
+    ...entry,
+    status: 'available',
+    version: args.version,
+    files,
+    metrics: {
+      split: 'test',
+      n: test.n,
+      acc: test.acc,
+      auc: test.auc,
+      aurc: test.aurc,
+      eAurc: test.eAurc,
+      ece: test.ece,
+      temperature: test.temperature,
+      selective: test.selective,
+      evaluation: {
+        runtime: test.runtime,
+        solver: test.solver,
+        steps: test.steps,
+        samples: test.samples,
+        seed: test.seed,
+      },
+      command,
+      generation: {
+        perClass: Number(args['check-per-class']),
+        solver: check.solver,
+        steps: check.steps,
+        asRequested: check.check.asRequested,
+        asRequestedPerClass: check.check.perClass.map((p) => p.asRequested),
+      },
+    },
+    license: { ...entry.license, weights: entry.license.data },
+    notes: `Trained ${(hours * 60).toFixed(0)} min on 2 CPU cores with the ORT engine; test ACC ${pct(test.acc)}, AUC ${pct(test.auc)}. See README.md in this folder for the training config and the paper comparison.`,
+  };
+  manifest.models[entryIndex] = updated;
+  validateZooManifest(manifest);
+  // Swap the folder in, then the manifest (the manifest test checks both agree).
+  const target = join(zooDir, id);
+  const old = join(zooDir, `.old-${id}`);
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(target)) renameSync(target, old);
+  renameSync(staging, target);
+  rmSync(old, { recursive: true, force: true });
+  await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+  console.log(
+    JSON.stringify(
+      {
+        id,
+        acc: test.acc,
+        auc: test.auc,
+        aurc: test.aurc,
+        ece: test.ece,
+        val: { acc: val.acc, auc: val.auc },
+        asRequested: check.check.asRequested,
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(staging, { recursive: true, force: true });
+}
