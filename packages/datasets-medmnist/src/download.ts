@@ -27,11 +27,13 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { temporaryPathFor } from './atomic-write';
+import { loadChecksumList } from './checksum-list';
 import { ChecksumError, DatasetFileNotFoundError, DownloadError } from './errors';
 import {
   getDatasetPath,
   getDownloadUrl,
   MEDMNIST_BASE_URL_ENV,
+  MEDMNIST_CHECKSUMS_ENV,
   MEDMNIST_ROOT_ENV,
   resolveMedMnistRoot,
 } from './paths';
@@ -328,6 +330,16 @@ export interface DownloadMedMnistConfig {
    */
   baseUrl?: string;
   /**
+   * Checksum list of the mirror (URL, `file:` URL or path; `md5sum`/`sha256sum` format), for mirrors that serve
+   * their own files (a re-split, a subset, a test fixture) rather than the official ones. The list's entry
+   * for the file replaces the official MD5; a file the list does not name is still checked against the
+   * official MD5. Honoured only together with a mirror (`baseUrl` or `MEDMNIST_BASE_URL` other than the
+   * official URL): asking for it with the official URL is a `RangeError`, so downloads from Zenodo are always
+   * checked against the official MD5s. {@link resolveDownloadSource} tells which checksum a download uses.
+   * @defaultValue `process.env.MEDMNIST_CHECKSUMS`, else none (the official MD5s)
+   */
+  checksums?: string;
+  /**
    * Download again even when the file is present.
    * @defaultValue false
    */
@@ -356,9 +368,95 @@ function placementHint(flag: string, size: number, path: string, url: string, md
   );
 }
 
+/** Where a MedMNIST file is downloaded from and which checksum it must have ({@link resolveDownloadSource}). */
+export interface MedMnistDownloadSource {
+  /** Canonical dataset flag. */
+  flag: string;
+  /** Image size. */
+  size: number;
+  /** Official file name, e.g. `dermamnist.npz`. */
+  fileName: string;
+  /** Where the file is saved (in the cache root). */
+  path: string;
+  /** URL it is fetched from: the official URL or `<mirror>/<fileName>`. */
+  url: string;
+  /** `true` when `url` is not the official URL. */
+  mirror: boolean;
+  /** The checksum the downloaded bytes must have. */
+  checksum: Checksum;
+  /**
+   * Where `checksum` comes from: `'official'` (the registry's MD5, as published on Zenodo) or `'mirror'` (the
+   * mirror's checksum list, `checksumList`).
+   */
+  checksumOrigin: 'official' | 'mirror';
+  /** The mirror's checksum list that was read, when one was given. */
+  checksumList?: string;
+}
+
+/** Same scheme, host and path (the official URLs carry a `?download=1` query that changes nothing). */
+function sameResource(a: string, b: string): boolean {
+  const [x, y] = [new URL(a), new URL(b)];
+  return x.protocol === y.protocol && x.host === y.host && x.pathname === y.pathname;
+}
+
+/**
+ * Resolves where a MedMNIST file comes from and which checksum it must have, reading the mirror's checksum
+ * list when one is given (`checksums` or `MEDMNIST_CHECKSUMS`). {@link downloadMedMnist} uses it; front ends
+ * call it to tell the user which checksum a download will be checked against.
+ *
+ * @throws `RangeError` when a checksum list is given without a mirror; {@link DownloadError} when the list
+ * cannot be read or parsed.
+ */
+export async function resolveDownloadSource(
+  config: Pick<
+    DownloadMedMnistConfig,
+    'flag' | 'size' | 'root' | 'baseUrl' | 'checksums' | 'fetch' | 'signal'
+  >,
+): Promise<MedMnistDownloadSource> {
+  const info = getDatasetInfo(config.flag);
+  const file = getDatasetFile(info.flag, config.size ?? 28);
+  const path = getDatasetPath({ flag: info.flag, size: file.size, root: config.root });
+  const url = getDownloadUrl(info.flag, file.size, config.baseUrl);
+  const mirror = !sameResource(url, file.url);
+  const checksums = config.checksums ?? (process.env[MEDMNIST_CHECKSUMS_ENV] || undefined);
+  const source: MedMnistDownloadSource = {
+    flag: info.flag,
+    size: file.size,
+    fileName: file.fileName,
+    path,
+    url,
+    mirror,
+    checksum: { algorithm: 'md5', expected: file.md5 },
+    checksumOrigin: 'official',
+  };
+  if (checksums === undefined) return source;
+  if (typeof checksums !== 'string' || checksums === '') {
+    throw new TypeError(
+      `checksums must be a URL or path of a checksum list, got ${JSON.stringify(checksums)}.`,
+    );
+  }
+  if (!mirror) {
+    throw new RangeError(
+      `A checksum list (${JSON.stringify(checksums)}, from the checksums option or ${MEDMNIST_CHECKSUMS_ENV}) is ` +
+        `only honoured for downloads from a mirror, but ${file.fileName} would come from its official URL ${file.url}, ` +
+        `which is always checked against the official MD5 ${file.md5}. Set baseUrl or ${MEDMNIST_BASE_URL_ENV} to the ` +
+        `mirror that publishes the list, or unset ${MEDMNIST_CHECKSUMS_ENV}.`,
+    );
+  }
+  const list = await loadChecksumList({ location: checksums, fetch: config.fetch, signal: config.signal });
+  source.checksumList = checksums;
+  const entry = list.get(file.fileName);
+  if (entry) {
+    source.checksum = entry;
+    source.checksumOrigin = 'mirror';
+  }
+  return source;
+}
+
 /**
  * Downloads a MedMNIST file into the cache root (skipped when it is already there, unless `force`), checking
- * the official MD5. Returns the file's path.
+ * the official MD5 (or, from a mirror with a checksum list, the list's checksum; see `checksums`). Returns the
+ * file's path.
  *
  * @throws {DownloadError | ChecksumError} with the official URL and where to put the file by hand.
  */
@@ -367,17 +465,42 @@ export async function downloadMedMnist(config: DownloadMedMnistConfig): Promise<
   const file = getDatasetFile(info.flag, config.size ?? 28);
   const path = getDatasetPath({ flag: info.flag, size: file.size, root: config.root });
   if (!config.force && (await exists(path))) return path;
-  const url = getDownloadUrl(info.flag, file.size, config.baseUrl);
+  const source = await resolveDownloadSource({ ...config, flag: info.flag, size: file.size });
+  const { url } = source;
   try {
     await downloadFile({
       url,
       destination: path,
-      md5: file.md5,
+      checksum: source.checksum,
       fetch: config.fetch,
       onProgress: config.onProgress,
       signal: config.signal,
     });
   } catch (error) {
+    if (error instanceof ChecksumError) {
+      const label = ALGORITHM_LABEL[error.algorithm];
+      throw new ChecksumError({
+        source: error.source,
+        algorithm: error.algorithm,
+        expected: error.expected,
+        actual: error.actual,
+        reason:
+          `Downloaded ${file.fileName} from ${url} has ${label} ${error.actual}, expected ${error.expected} ` +
+          (source.checksumOrigin === 'mirror'
+            ? `(from the mirror's checksum list ${source.checksumList})`
+            : `(the official ${label})`) +
+          `; it was discarded and nothing was saved in ${dirname(path)}.`,
+        hint:
+          source.checksumOrigin === 'mirror'
+            ? `The mirror's file or its checksum list is wrong: fix the mirror, or download from the official URL (unset ${MEDMNIST_BASE_URL_ENV} and ${MEDMNIST_CHECKSUMS_ENV}).`
+            : source.mirror
+              ? `The mirror does not hold the official ${file.fileName}. Use a mirror of the official files, ` +
+                `unset ${MEDMNIST_BASE_URL_ENV} to download ${file.url}, or, if the mirror deliberately serves its ` +
+                `own files, point ${MEDMNIST_CHECKSUMS_ENV} at the mirror's checksum list.`
+              : `The download was damaged or the server sent another file; try again, or download ${file.url} ` +
+                `by hand, check its MD5 (${file.md5}) and save it as ${path}.`,
+      });
+    }
     if (error instanceof DownloadError && error.hint === undefined) {
       throw new DownloadError({
         url,

@@ -7,6 +7,12 @@
 
 // Files, downloads and verification
 export { writeFileAtomic } from './atomic-write';
+export {
+  type LoadChecksumListConfig,
+  loadChecksumList,
+  MAX_CHECKSUM_LIST_BYTES,
+  parseChecksumList,
+} from './checksum-list';
 // Dataset API
 export {
   BATCH_DEFAULTS,
@@ -35,7 +41,9 @@ export {
   ensureDownloaded,
   type FetchLike,
   hashFile,
+  type MedMnistDownloadSource,
   md5File,
+  resolveDownloadSource,
 } from './download';
 // Errors
 export {
@@ -94,6 +102,7 @@ export {
   getDatasetPath,
   getDownloadUrl,
   MEDMNIST_BASE_URL_ENV,
+  MEDMNIST_CHECKSUMS_ENV,
   MEDMNIST_ROOT_ENV,
   resolveMedMnistRoot,
 } from './paths';

@@ -19,6 +19,12 @@ export const MEDMNIST_ROOT_ENV = 'MEDMNIST_ROOT';
 /** Environment variable that sets a mirror (base URL) for downloads, e.g. for air-gapped sites or tests. */
 export const MEDMNIST_BASE_URL_ENV = 'MEDMNIST_BASE_URL';
 
+/**
+ * Environment variable naming the checksum list (URL or path) of a mirror that serves its own files; honoured
+ * only together with a mirror (`MEDMNIST_BASE_URL` or `baseUrl`). See `checksums` of `downloadMedMnist`.
+ */
+export const MEDMNIST_CHECKSUMS_ENV = 'MEDMNIST_CHECKSUMS';
+
 /** `~/.medmnist`, the official package's default root. */
 export function defaultMedMnistRoot(): string {
   return join(homedir(), '.medmnist');

@@ -55,7 +55,7 @@ export function validateImages(
   if (strict && geometry.count !== info.nSamples[split]) {
     fail(
       `has ${geometry.count} images but the official ${info.flag} ${split} split has ${info.nSamples[split]}; ` +
-        'this is not the official file (pass strict: false to load it anyway)',
+        'this is not the official file (pass strict: false, or --no-strict to the medsymmflow CLI, to load it anyway)',
     );
   }
   return geometry;

@@ -19,9 +19,9 @@ import sharp, { type OutputInfo } from 'sharp';
 import type { CliContext } from '../lib/context';
 import { CliError } from '../lib/errors';
 import { formatTable } from '../lib/format';
+import { resolveModelDir, toOrtModel } from '../lib/model-source';
 import { parsePositiveInteger } from './datasets';
-import { RUNTIMES, type Runtime, toOrtModel } from './evaluate';
-import { resolveModelDir } from './sample';
+import { RUNTIMES, type Runtime } from './evaluate';
 import { parseCount, parseNumber } from './train';
 import type { CommandGroup } from './types';
 
@@ -137,7 +137,7 @@ async function classifyCommand(
     const per = model.config.imageSize * model.config.imageSize * model.config.imageChannels;
     const images = new Float32Array(files.length * per);
     for (const [i, file] of files.entries()) images.set(await readImageForModel(file, model.config), i * per);
-    if (options.runtime === 'ort') ortModel = await toOrtModel(model);
+    if (options.runtime === 'ort') ortModel = await toOrtModel(model, dir);
     const result = await (ortModel ?? model).classify({
       images,
       steps: options.steps,

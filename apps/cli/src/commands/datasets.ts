@@ -10,11 +10,9 @@ import {
   DatasetFileNotFoundError,
   type DatasetInfo,
   DownloadError,
-  downloadMedMnist,
   getDatasetFile,
   getDatasetInfo,
   getDatasetPath,
-  getDownloadUrl,
   listDatasets,
   loadMedMnist,
   MEDMNIST_INFO_VERSION,
@@ -25,10 +23,10 @@ import {
 } from '@medsymmflow/datasets-medmnist';
 import type { Command } from 'commander';
 import type { CliContext } from '../lib/context';
+import { describeChecksum, ensureDatasetFile } from '../lib/ensure-dataset';
 import { CliError, UsageError } from '../lib/errors';
 import { exportSplitAsPng } from '../lib/export-images';
 import { formatBytes, formatTable, wrap } from '../lib/format';
-import { createByteProgress } from '../lib/progress';
 import type { CommandGroup } from './types';
 
 /** Parses a positive integer option value (commander argument parser). */
@@ -184,15 +182,13 @@ function infoCommand(context: CliContext, flag: string, options: { json?: boolea
 async function downloadCommand(
   context: CliContext,
   flag: string,
-  options: LocationOptions & { baseUrl?: string; force?: boolean; quiet?: boolean },
+  options: LocationOptions & { baseUrl?: string; checksums?: string; force?: boolean; quiet?: boolean },
 ): Promise<void> {
   const info = getDatasetInfo(flag);
   const size = checkSize(info, options.size);
   const root = resolveRoot(options, context);
   const path = getDatasetPath({ flag: info.flag, size, root });
   const file = getDatasetFile(info.flag, size);
-  const baseUrl = options.baseUrl ?? (context.env.MEDMNIST_BASE_URL || undefined);
-  const url = getDownloadUrl(info.flag, size, baseUrl);
   if (!options.force) {
     const present = await stat(path).then(
       (info) => info.isFile(),
@@ -206,23 +202,19 @@ async function downloadCommand(
       return;
     }
   }
-  if (!options.quiet) context.stderr.write(`Downloading ${file.fileName} from ${url}\n`);
-  const progress = createByteProgress(context, file.fileName, !options.quiet);
-  try {
-    await withCliHints(info, size, root, () =>
-      downloadMedMnist({
-        flag: info.flag,
-        size,
-        root,
-        baseUrl,
-        force: options.force,
-        onProgress: progress.onProgress,
-      }),
-    );
-  } finally {
-    progress.stop();
-  }
-  context.stdout.write(`Saved ${path} (MD5 ${file.md5} verified)\n`);
+  const { downloaded } = await ensureDatasetFile(context, {
+    flag: info.flag,
+    size,
+    root,
+    download: true,
+    baseUrl: options.baseUrl,
+    checksums: options.checksums,
+    force: true,
+    quiet: options.quiet === true,
+  });
+  const checked = downloaded ? describeChecksum(downloaded) : `MD5 ${file.md5}`;
+  const origin = downloaded?.checksumOrigin === 'mirror' ? ", from the mirror's checksum list" : '';
+  context.stdout.write(`Saved ${path} (${checked} verified${origin})\n`);
 }
 
 async function verifyCommand(
@@ -310,6 +302,8 @@ Environment:
   MEDMNIST_ROOT       folder of the dataset files (default ~/.medmnist; --root overrides it)
   MEDMNIST_BASE_URL   download from a mirror holding the files under their official names
                       (for air-gapped sites and tests; default: the official Zenodo URLs)
+  MEDMNIST_CHECKSUMS  checksum list (URL or path) of a mirror that serves its own files; only
+                      honoured with MEDMNIST_BASE_URL (default: the official MD5s)
 `;
 
 /** The `datasets` command group. */
@@ -344,6 +338,10 @@ export const datasetsCommands: CommandGroup = {
       .option(...sizeOption, parsePositiveInteger('--size'), 28)
       .option(...rootOption)
       .option('--base-url <url>', 'mirror to download from (default: $MEDMNIST_BASE_URL or Zenodo)')
+      .option(
+        '--checksums <list>',
+        "the mirror's checksum list (URL or path, md5sum/sha256sum format) for a mirror serving its own files; only with a mirror (default: $MEDMNIST_CHECKSUMS)",
+      )
       .option('--force', 'download again even when the file is present')
       .option('-q, --quiet', 'no progress output')
       .addHelpText('after', ENVIRONMENT_HELP)

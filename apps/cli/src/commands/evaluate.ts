@@ -7,8 +7,8 @@
  * @module commands/evaluate
  */
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadFlowModel, SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
 import {
@@ -19,11 +19,13 @@ import {
   SPLITS,
   type Split,
 } from '@medsymmflow/datasets-medmnist';
-import { exportModel, loadOrtModel, type OrtFlowModel } from '@medsymmflow/exporters';
+import type { OrtFlowModel } from '@medsymmflow/exporters';
 import {
   aurc,
   correctness,
   distanceAuc,
+  distanceProbabilities,
+  expectedCalibrationError,
   fitRejectionThreshold,
   fitTemperature,
   selectivePrediction,
@@ -32,8 +34,10 @@ import {
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
+import { ensureDatasetFile } from '../lib/ensure-dataset';
 import { CliError, UsageError } from '../lib/errors';
 import { csvField } from '../lib/format';
+import { resolveModelDir, toOrtModel } from '../lib/model-source';
 import { parsePositiveInteger } from './datasets';
 import { parseCount } from './train';
 import type { CommandGroup } from './types';
@@ -44,6 +48,10 @@ export interface EvaluateCommandOptions {
   dataset?: string;
   split: string;
   root?: string;
+  /** `false` with `--no-download`. */
+  download: boolean;
+  /** `false` with `--no-strict`. */
+  strict: boolean;
   steps: number;
   solver: SolverName;
   samples: number;
@@ -56,6 +64,8 @@ export interface EvaluateCommandOptions {
   predictions?: string;
   plot?: string;
   calibrate?: boolean;
+  zooUrl?: string;
+  cacheDir?: string;
   quiet?: boolean;
 }
 
@@ -101,29 +111,17 @@ async function storeCalibration(
   return calibration;
 }
 
+/** The distance-softmax temperature `--calibrate` stored in a model's metadata, if any. */
+export function storedTemperature(metadata: unknown): number | undefined {
+  const calibration = (metadata as { calibration?: { temperature?: unknown } } | undefined)?.calibration;
+  const t = calibration?.temperature;
+  return typeof t === 'number' && Number.isFinite(t) && t > 0 ? t : undefined;
+}
+
 /** Runtimes of `evaluate`: ONNX Runtime (default) or core-flow's tfjs engine. */
 export const RUNTIMES = Object.freeze(['ort', 'tfjs'] as const);
 /** A runtime of `evaluate`. */
 export type Runtime = (typeof RUNTIMES)[number];
-
-/**
- * Exports `model` to ONNX in a temporary folder and loads it on ONNX Runtime; the folder is removed once the
- * session holds the bytes.
- */
-export async function toOrtModel(model: Parameters<typeof exportModel>[0]): Promise<OrtFlowModel> {
-  const temp = await mkdtemp(join(tmpdir(), 'medsymmflow-ort-'));
-  try {
-    const { outDir } = await exportModel(model, { format: 'onnx', outDir: join(temp, 'onnx') });
-    return await loadOrtModel(outDir);
-  } catch (error) {
-    throw new CliError(`Cannot run the model on ONNX Runtime: ${(error as Error).message}`, {
-      hint: 'Use --runtime tfjs to run it on the tfjs engine instead.',
-      cause: error,
-    });
-  } finally {
-    await rm(temp, { recursive: true, force: true });
-  }
-}
 
 async function evaluateCommand(context: CliContext, options: EvaluateCommandOptions): Promise<void> {
   if (!SPLITS.includes(options.split as Split)) {
@@ -145,9 +143,16 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       `Use --runtime ${RUNTIMES.join(' or --runtime ')}.`,
     );
   }
+  if (options.calibrate && !existsSync(options.model)) {
+    throw new UsageError(
+      `--calibrate writes into the model folder, but ${JSON.stringify(options.model)} is not a folder here.`,
+      'Calibrate your own model folder (zoo models ship calibrated).',
+    );
+  }
+  const { dir, zooId } = await resolveModelDir(context, options);
   let model: Awaited<ReturnType<typeof loadFlowModel>>;
   try {
-    model = await loadFlowModel(options.model, options.engine ? { engine: options.engine } : {});
+    model = await loadFlowModel(dir, options.engine ? { engine: options.engine } : {});
   } catch (error) {
     if (error instanceof RangeError || error instanceof TypeError) throw error;
     throw new CliError((error as Error).message, {
@@ -186,11 +191,19 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
         `The model takes ${size}px images, but ${info.flag} is published at ${info.sizes.join(', ')}px only.`,
       );
     }
+    const { path } = await ensureDatasetFile(context, {
+      flag: info.flag,
+      size,
+      root,
+      download: options.download,
+      quiet: options.quiet === true || options.json === true,
+    });
     const dataset = await loadMedMnist({
       flag: info.flag,
       split,
       size,
-      root,
+      path,
+      strict: options.strict,
       ...(info.nChannels !== model.config.imageChannels
         ? { channels: model.config.imageChannels as 1 | 3 }
         : {}),
@@ -213,7 +226,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
         )
       : undefined;
     if (options.runtime === 'ort') {
-      ortModel = await toOrtModel(model);
+      ortModel = await toOrtModel(model, dir);
     }
     bar?.start(n, 0);
     const started = performance.now();
@@ -243,6 +256,13 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     }
     const risk = aurc(result.uncertainty, correct);
     const curve = selectivePrediction(result.uncertainty, correct);
+    // ECE of the distance softmax at the temperature fitted on validation (1 before calibration).
+    const temperature = storedTemperature(model.config.metadata) ?? 1;
+    const ece = expectedCalibrationError(
+      distanceProbabilities(result.distances, numClasses, temperature),
+      labels,
+      numClasses,
+    );
     const report = {
       dataset: info.flag,
       split,
@@ -251,12 +271,19 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       auc,
       aurc: risk.aurc,
       eAurc: risk.eAurc,
-      selective: curve.points.map((p) => ({ reject: p.rejectionRate, acc: p.accuracy })),
-      model: resolve(options.model),
+      ece,
+      temperature,
+      selective: curve.points.map((p) => ({
+        reject: p.rejectionRate,
+        acc: p.accuracy,
+        threshold: p.threshold,
+      })),
+      model: zooId ?? resolve(dir),
       runtime: options.runtime,
       solver: options.solver,
       steps: options.steps,
       samples: options.samples,
+      seed: options.seed,
       seconds,
     };
 
@@ -280,7 +307,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     }
 
     const calibration = options.calibrate
-      ? await storeCalibration(options.model, {
+      ? await storeCalibration(dir, {
           dataset: info.flag,
           n,
           labels,
@@ -315,7 +342,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
         )
         .join(', ');
       lines.push(
-        `Calibration stored in ${resolve(options.model, 'model.json')}: temperature ${calibration.temperature.toFixed(4)}; ` +
+        `Calibration stored in ${resolve(dir, 'model.json')}: temperature ${calibration.temperature.toFixed(4)}; ` +
           `rejection thresholds ${thresholds}`,
       );
     }
@@ -333,10 +360,15 @@ export const evaluateCommands: CommandGroup = {
     program
       .command('evaluate')
       .description('classify a MedMNIST split with a saved model: ACC, AUC, AURC, selective prediction')
-      .requiredOption('--model <dir>', 'model folder (model.json + weights), e.g. runs/pneumonia/best')
+      .requiredOption(
+        '--model <id|dir>',
+        'model folder (model.json + weights, e.g. runs/pneumonia/best) or zoo id (e.g. pneumoniamnist-rgb-28)',
+      )
       .option('--dataset <flag>', "dataset flag (default: the model's training dataset)")
       .option('--split <split>', `split to evaluate: ${SPLITS.join(', ')}`, 'test')
       .option('--root <dir>', 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist)')
+      .option('--no-download', 'fail instead of downloading a dataset file missing from the folder')
+      .option('--no-strict', 'accept a dataset file whose split sizes differ from the official ones')
       .option('--steps <n>', 'solver steps from t = 1 to t = 0', parsePositiveInteger('--steps'), 1)
       .addOption(new Option('--solver <name>', 'ODE solver').choices(Object.keys(SOLVERS)).default('euler'))
       .option(
@@ -360,7 +392,7 @@ export const evaluateCommands: CommandGroup = {
         '--engine <name>',
         'tfjs engine, e.g. wasm or tfjs-node (default: best available); with --runtime ort it only loads the weights',
       )
-      .option('--json', 'print {"dataset","split","n","acc","auc","aurc","selective":[…],…} as JSON')
+      .option('--json', 'print {"dataset","split","n","acc","auc","aurc","ece","selective":[…],…} as JSON')
       .option(
         '--predictions <file.csv>',
         'write one row per image in file order: index,label,prediction,distance to each class',
@@ -370,6 +402,8 @@ export const evaluateCommands: CommandGroup = {
         '--calibrate',
         'with --split val: fit the probability temperature and the rejection thresholds and store them in the model',
       )
+      .option('--zoo-url <url>', 'zoo to pull a model id from (default: the library resolution order)')
+      .option('--cache-dir <dir>', 'model cache folder for zoo ids')
       .option('-q, --quiet', 'no progress output')
       .addHelpText(
         'after',

@@ -12,7 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { createFlowModel, loadFlowModel } from '@medsymmflow/core-flow';
 import { createRandom, loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { loadOrtModel } from '@medsymmflow/exporters';
-import { fitRejectionThreshold, fitTemperature } from '@medsymmflow/uncertainty';
+import {
+  distanceProbabilities,
+  expectedCalibrationError,
+  fitRejectionThreshold,
+  fitTemperature,
+} from '@medsymmflow/uncertainty';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +193,74 @@ describe('medsymmflow evaluate --runtime', () => {
     expect(maxDiff).toBeLessThan(1e-3);
   }, 120_000);
 
+  it('reports ECE at the stored temperature and the uncertainty threshold of each selective point', async () => {
+    const predictions = join(temp, 'ece.csv');
+    const result = await run([
+      'evaluate',
+      '--model',
+      modelDir,
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--limit',
+      '50',
+      '--json',
+      '--predictions',
+      predictions,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout);
+    const rows = (await readFile(predictions, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',').map(Number));
+    const distances = Float32Array.from(rows.flatMap((r) => [r[3], r[4]]));
+    const labels = rows.map((r) => r[1]);
+    expect(report.temperature).toBe(1); // not calibrated
+    expect(report.ece).toBeCloseTo(
+      expectedCalibrationError(distanceProbabilities(distances, 2, 1), labels, 2),
+      5,
+    );
+    const uncertainty = rows.map((r) => Math.min(r[3], r[4])).sort((a, b) => a - b);
+    for (const point of report.selective) {
+      const kept = 50 - Math.floor(point.reject * 50 + 1e-9);
+      expect(point.threshold).toBeCloseTo(uncertainty[kept - 1], 5);
+    }
+  }, 120_000);
+
+  it('runs a model.onnx shipped in the model folder instead of exporting again', async () => {
+    const shipped = join(temp, 'with-onnx');
+    await mkdir(shipped, { recursive: true });
+    for (const file of await readdir(modelDir)) {
+      await writeFile(join(shipped, file), await readFile(join(modelDir, file)));
+    }
+    const exported = await run(['export', '--model', modelDir, '--format', 'onnx', '--out', join(temp, 'x')]);
+    expect(exported.code, exported.stderr).toBe(0);
+    await writeFile(join(shipped, 'model.onnx'), await readFile(join(temp, 'x', 'model.onnx')));
+    const args = (dir: string) => [
+      'evaluate',
+      '--model',
+      dir,
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--limit',
+      '30',
+      '--json',
+    ];
+    const [fresh, fromFile] = [await run(args(modelDir)), await run(args(shipped))];
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    const strip = (out: string) => {
+      const { seconds: _s, model: _m, ...rest } = JSON.parse(out);
+      return rest;
+    };
+    expect(strip(fromFile.stdout)).toEqual(strip(fresh.stdout));
+    await writeFile(join(shipped, 'model.onnx'), 'not an onnx file');
+    const corrupt = await run(args(shipped));
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.stderr).toMatch(/Cannot open .*with-onnx\/model\.onnx on ONNX Runtime/);
+    expect(corrupt.stderr).toMatch(/hint: .*--runtime tfjs/);
+  }, 120_000);
+
   it('rejects an unknown runtime', async () => {
     const bad = await run(['evaluate', '--model', modelDir, '--runtime', 'coreml']);
     expect(bad.code).toBe(2);
@@ -327,6 +400,48 @@ describe('medsymmflow sample', () => {
     expect(other.code, other.stderr).toBe(0);
     expect(await readFile(out('c'))).not.toEqual(await readFile(out('a')));
   }, 120_000);
+
+  it('writes one row per class with --class all and checks the samples with the same model on both runtimes', async () => {
+    const args = (runtime: string, out: string) => [
+      'sample',
+      '--model',
+      modelDir,
+      '--class',
+      'all',
+      '-n',
+      '4',
+      '--steps',
+      '3',
+      '--check',
+      '--runtime',
+      runtime,
+      '--engine',
+      'wasm',
+      '--out',
+      join(temp, 'samples', out),
+      '--json',
+    ];
+    const [ort, tfjs] = [await run(args('ort', 'all-ort.png')), await run(args('tfjs', 'all-tfjs.png'))];
+    expect(ort.code, ort.stderr).toBe(0);
+    expect(tfjs.code, tfjs.stderr).toBe(0);
+    const a = JSON.parse(ort.stdout);
+    const b = JSON.parse(tfjs.stdout);
+    // 2 rows (classes) × 4 columns of 28 px cells with 2 px gaps
+    expect(a).toMatchObject({ n: 4, width: 4 * 28 + 3 * 2, height: 2 * 28 + 2, runtime: 'ort' });
+    expect(a.classes).toEqual([
+      { class: 0, label: 'normal' },
+      { class: 1, label: 'pneumonia' },
+    ]);
+    expect(a.check.perClass.map((p: { class: number }) => p.class)).toEqual([0, 1]);
+    const mean = (a.check.perClass[0].asRequested + a.check.perClass[1].asRequested) / 2;
+    expect(a.check.asRequested).toBeCloseTo(mean, 10);
+    for (const p of a.check.perClass) expect([0, 0.25, 0.5, 0.75, 1]).toContain(p.asRequested);
+    expect(b.check).toEqual(a.check); // the same seeded noise and the same network on both runtimes
+    const text = await run(args('ort', 'all-text.png').filter((x) => x !== '--json'));
+    expect(text.stdout).toMatch(
+      /Generated 4 images of each of 2 classes .*\nClassified as the requested class by the same model: \d+\.\d% \(normal .*%, pneumonia .*%\)\n$/,
+    );
+  }, 180_000);
 
   it('fails clearly on an unknown class, a non-PNG --out and a zoo id without weights', async () => {
     const out = join(temp, 'samples', 'bad.png');

@@ -6,16 +6,18 @@
  * @module commands/sample
  */
 
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadFlowModel, pullModel, SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
+import { loadFlowModel, SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
 import { createRandom } from '@medsymmflow/datasets-medmnist';
+import type { OrtFlowModel } from '@medsymmflow/exporters';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
 import { CliError, UsageError } from '../lib/errors';
 import { encodePng } from '../lib/export-images';
-import { createByteProgress, createCountProgress } from '../lib/progress';
+import { resolveModelDir, toOrtModel } from '../lib/model-source';
+import { createCountProgress } from '../lib/progress';
 import { parsePositiveInteger } from './datasets';
+import { RUNTIMES, type Runtime } from './evaluate';
 import { parseCount } from './train';
 import type { CommandGroup } from './types';
 
@@ -31,6 +33,8 @@ export interface SampleCommandOptions {
   scale: number;
   columns?: number;
   engine?: string;
+  runtime: Runtime;
+  check?: boolean;
   zooUrl?: string;
   cacheDir?: string;
   out: string;
@@ -90,29 +94,6 @@ export function imageGrid(
   return { pixels, width, height, channels: c };
 }
 
-/**
- * `--model` as a folder: an existing path (or one that looks like a path) is used as is; anything else is a zoo
- * id, pulled into the cache (SHA-256-checked, with a byte progress bar unless `quiet`).
- */
-export async function resolveModelDir(
-  context: CliContext,
-  options: { model: string; zooUrl?: string; cacheDir?: string; quiet?: boolean; json?: boolean },
-): Promise<{ dir: string; zooId?: string }> {
-  const looksLikePath = /[/\\]/.test(options.model) || options.model.startsWith('.');
-  if (existsSync(options.model) || looksLikePath) return { dir: options.model };
-  const progress = createByteProgress(context, options.model, !options.quiet && !options.json);
-  try {
-    const pulled = await pullModel(options.model, {
-      zooUrl: options.zooUrl,
-      cacheDir: options.cacheDir,
-      onProgress: progress.onProgress,
-    });
-    return { dir: pulled.dir, zooId: pulled.id };
-  } finally {
-    progress.stop();
-  }
-}
-
 async function sampleCommand(context: CliContext, options: SampleCommandOptions): Promise<void> {
   if (!options.out.toLowerCase().endsWith('.png')) {
     throw new UsageError(
@@ -131,19 +112,25 @@ async function sampleCommand(context: CliContext, options: SampleCommandOptions)
       cause: error,
     });
   }
+  let ortModel: OrtFlowModel | undefined;
   try {
-    const label = resolveClass(options.class, model.config.labels);
-    const columns = options.columns ?? Math.ceil(Math.sqrt(options.n));
+    const names = model.config.labels;
+    const all = options.class.trim().toLowerCase() === 'all';
+    const classes = all ? names.map((_, k) => k) : [resolveClass(options.class, names)];
+    // One row per class with --class all; the same seed gives the same grid on every runtime.
+    const labels = classes.flatMap((k) => new Array<number>(options.n).fill(k));
+    const columns = all ? options.n : (options.columns ?? Math.ceil(Math.sqrt(options.n)));
+    if (options.runtime === 'ort') ortModel = await toOrtModel(model, dir);
     const progress = createCountProgress(
       context,
-      `sample ${model.config.labels[label]}`,
+      `sample ${all ? 'all classes' : names[classes[0]]}`,
       !options.quiet && !options.json,
     );
     const started = performance.now();
-    let result: ReturnType<typeof model.generate>;
+    let result: Awaited<ReturnType<OrtFlowModel['generate']>>;
     try {
-      result = model.generate({
-        labels: new Array(options.n).fill(label),
+      result = await (ortModel ?? model).generate({
+        labels,
         steps: options.steps,
         solver: options.solver,
         batchSize: options.batchSize,
@@ -166,31 +153,77 @@ async function sampleCommand(context: CliContext, options: SampleCommandOptions)
       scale: options.scale,
     });
     await writeFileAtomic(options.out, encodePng(grid.pixels, grid.width, grid.height, grid.channels));
+    // --check: the model classifies its own samples (paper default: one Euler step, seeded noise).
+    const check = options.check
+      ? await checkSamples(ortModel ?? model, result.images, labels, classes, options.seed)
+      : undefined;
     const report = {
       model: zooId ?? resolve(dir),
-      class: label,
-      label: model.config.labels[label],
+      classes: classes.map((k) => ({ class: k, label: names[k] })),
+      ...(all ? {} : { class: classes[0], label: names[classes[0]] }),
       n: options.n,
+      runtime: options.runtime,
       solver: options.solver,
       steps: options.steps,
       seed: options.seed,
       out: resolve(options.out),
       width: grid.width,
       height: grid.height,
+      ...(check ? { check } : {}),
       seconds,
     };
     if (options.json) {
       context.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       return;
     }
+    const what = all
+      ? `${options.n} images of each of ${classes.length} classes`
+      : `${options.n} ${names[classes[0]]} image${options.n === 1 ? '' : 's'}`;
     context.stdout.write(
-      `Generated ${options.n} ${report.label} image${options.n === 1 ? '' : 's'} (${options.solver}, ` +
-        `${options.steps} step${options.steps === 1 ? '' : 's'}, ${seconds.toFixed(1)} s): ${report.out} ` +
-        `(${grid.width}×${grid.height})\n`,
+      `Generated ${what} (${options.solver}, ${options.steps} step${options.steps === 1 ? '' : 's'}, ` +
+        `${seconds.toFixed(1)} s): ${report.out} (${grid.width}×${grid.height})\n`,
     );
+    if (check) {
+      const perClass = check.perClass
+        .map((p) => `${names[p.class]} ${(p.asRequested * 100).toFixed(1)}%`)
+        .join(', ');
+      context.stdout.write(
+        `Classified as the requested class by the same model: ${(check.asRequested * 100).toFixed(1)}% (${perClass})\n`,
+      );
+    }
   } finally {
+    ortModel?.dispose();
     model.dispose();
   }
+}
+
+/** Share of generated images the model classifies as the class they were generated for, overall and per class. */
+async function checkSamples(
+  model: {
+    classify(options: {
+      images: Float32Array;
+      random: ReturnType<typeof createRandom>;
+    }): Promise<{ labels: Int32Array }> | { labels: Int32Array };
+  },
+  images: Float32Array,
+  labels: readonly number[],
+  classes: readonly number[],
+  seed: number,
+): Promise<{ asRequested: number; perClass: { class: number; asRequested: number }[] }> {
+  const { labels: predicted } = await model.classify({ images, random: createRandom(seed + 1) });
+  let hits = 0;
+  const perClass = classes.map((k) => {
+    let n = 0;
+    let ok = 0;
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] !== k) continue;
+      n += 1;
+      if (predicted[i] === k) ok += 1;
+    }
+    hits += ok;
+    return { class: k, asRequested: ok / n };
+  });
+  return { asRequested: hits / labels.length, perClass };
 }
 
 /** The `sample` command. */
@@ -201,7 +234,10 @@ export const sampleCommands: CommandGroup = {
       .command('sample')
       .description('generate images of one class and write them as a PNG grid')
       .requiredOption('--model <id|dir>', 'model folder (e.g. runs/pneumonia/best) or zoo id')
-      .requiredOption('--class <index|name>', 'class to generate, by index or label name')
+      .requiredOption(
+        '--class <index|name|all>',
+        'class to generate, by index or label name; "all" writes one row of n images per class',
+      )
       .requiredOption('--out <file.png>', 'PNG grid to write (atomically)')
       .option('-n, --n <count>', 'number of images', parsePositiveInteger('-n'), 16)
       .option('--steps <n>', 'solver steps from t = 0 to t = 1', parsePositiveInteger('--steps'), 25)
@@ -210,10 +246,22 @@ export const sampleCommands: CommandGroup = {
       .option('--batch-size <n>', 'images per network call', parsePositiveInteger('--batch-size'), 16)
       .option('--columns <n>', 'grid columns (default: ceil(sqrt(n)))', parsePositiveInteger('--columns'))
       .option('--scale <n>', 'upscale each image n× (nearest neighbour)', parsePositiveInteger('--scale'), 1)
-      .option('--engine <name>', 'engine, e.g. wasm or tfjs-node (default: best available)')
+      .addOption(
+        new Option(
+          '--runtime <name>',
+          "ort: ONNX Runtime (the model's model.onnx, else exported first); tfjs: core-flow",
+        )
+          .choices([...RUNTIMES])
+          .default('ort'),
+      )
+      .option('--engine <name>', 'tfjs engine, e.g. wasm or tfjs-node (default: best available)')
+      .option(
+        '--check',
+        'classify the generated images with the same model and report how many match the class',
+      )
       .option('--zoo-url <url>', 'zoo to pull a model id from (default: the library resolution order)')
       .option('--cache-dir <dir>', 'model cache folder for zoo ids')
-      .option('--json', 'print {"model","class","label","n","out","width","height",…} as JSON')
+      .option('--json', 'print {"model","classes","n","out","width","height","check"?,…} as JSON')
       .option('-q, --quiet', 'no progress output')
       .addHelpText(
         'after',

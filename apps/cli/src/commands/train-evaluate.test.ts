@@ -218,9 +218,14 @@ describe('medsymmflow evaluate', () => {
       expect(report[key]).toBeGreaterThanOrEqual(0);
       expect(report[key]).toBeLessThanOrEqual(1);
     }
-    expect(report.selective[0]).toEqual({ reject: 0, acc: report.acc });
+    expect(report.selective[0]).toMatchObject({ reject: 0, acc: report.acc });
     expect(report.selective.length).toBeGreaterThan(5);
-    for (const point of report.selective) expect(Object.keys(point).sort()).toEqual(['acc', 'reject']);
+    for (const point of report.selective) {
+      expect(Object.keys(point).sort()).toEqual(['acc', 'reject', 'threshold']);
+    }
+    // Rejecting more keeps only images below a lower uncertainty threshold.
+    const thresholds = report.selective.map((p: { threshold: number }) => p.threshold);
+    for (let i = 1; i < thresholds.length; i++) expect(thresholds[i]).toBeLessThanOrEqual(thresholds[i - 1]);
 
     const lines = (await readFile(csv, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(test.length + 1);

@@ -29,6 +29,7 @@ import { createOrtGradientEngine, ortExecutionProviderStatus } from '@medsymmflo
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
+import { ensureDatasetFile } from '../lib/ensure-dataset';
 import { CliError, UsageError } from '../lib/errors';
 import { parsePositiveInteger } from './datasets';
 import type { CommandGroup } from './types';
@@ -38,6 +39,10 @@ export interface TrainCommandOptions {
   dataset: string;
   root?: string;
   size: number;
+  /** `false` with `--no-download`. */
+  download: boolean;
+  /** `false` with `--no-strict`. */
+  strict: boolean;
   conditioning: string;
   epochs?: number;
   maxSteps?: number;
@@ -234,11 +239,19 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
   }
   const choice = await chooseTrainEngine(options);
   const root = resolveMedMnistRoot(options.root ?? (context.env.MEDMNIST_ROOT || undefined));
+  const { path } = await ensureDatasetFile(context, {
+    flag: info.flag,
+    size: options.size,
+    root,
+    download: options.download,
+    quiet: options.quiet === true || options.json === true,
+  });
   const splits = await loadMedMnistSplits({
     flag: info.flag,
     splits: ['train', 'val'],
     size: options.size,
-    root,
+    path,
+    strict: options.strict,
   });
   let data = trainingDataFromMedmnist(splits.train);
   let validation = trainingDataFromMedmnist(splits.val);
@@ -466,6 +479,8 @@ export const trainCommands: CommandGroup = {
       )
       .option('--root <dir>', 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist)')
       .option('--size <pixels>', 'image size of the dataset file', parsePositiveInteger('--size'), 28)
+      .option('--no-download', 'fail instead of downloading a dataset file missing from the folder')
+      .option('--no-strict', 'accept a dataset file whose split sizes differ from the official ones')
       .addOption(
         new Option('--conditioning <plugin>', 'class-conditioning mask')
           .choices(Object.keys(BUILTIN_MASK_PLUGINS))
