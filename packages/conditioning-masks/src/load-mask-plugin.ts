@@ -1,10 +1,10 @@
 /**
  * @file Loading third-party mask plugins from npm packages by package name.
+ *
+ * Node-only: the Node modules it needs are imported on first use (`await import('node:…')`), so the
+ * package's entry stays loadable in browsers, where the built-in plugins work and `loadMaskPlugin` is
+ * simply not available.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { quote } from './checks';
 import { assertMaskPluginDefinition } from './define-mask-plugin';
 import { createMaskPlugin, listMaskPlugins, registerMaskPlugin, resolveMaskPlugin } from './registry';
@@ -22,7 +22,45 @@ export interface LoadMaskPluginConfig {
 
 const loadedByFile = new Map<string, MaskPluginDefinition<string, object>>();
 
-function baseFile(resolveFrom: string | URL | undefined): string {
+/** The Node modules the loader uses, imported on demand. */
+interface NodeModules {
+  existsSync: typeof import('node:fs').existsSync;
+  readFileSync: typeof import('node:fs').readFileSync;
+  statSync: typeof import('node:fs').statSync;
+  createRequire: typeof import('node:module').createRequire;
+  dirname: typeof import('node:path').dirname;
+  isAbsolute: typeof import('node:path').isAbsolute;
+  join: typeof import('node:path').join;
+  resolvePath: typeof import('node:path').resolve;
+  fileURLToPath: typeof import('node:url').fileURLToPath;
+  pathToFileURL: typeof import('node:url').pathToFileURL;
+}
+
+let nodeModules: Promise<NodeModules> | undefined;
+
+function loadNodeModules(): Promise<NodeModules> {
+  nodeModules ??= Promise.all([
+    import('node:fs'),
+    import('node:module'),
+    import('node:path'),
+    import('node:url'),
+  ]).then(([fs, module, path, url]) => ({
+    existsSync: fs.existsSync,
+    readFileSync: fs.readFileSync,
+    statSync: fs.statSync,
+    createRequire: module.createRequire,
+    dirname: path.dirname,
+    isAbsolute: path.isAbsolute,
+    join: path.join,
+    resolvePath: path.resolve,
+    fileURLToPath: url.fileURLToPath,
+    pathToFileURL: url.pathToFileURL,
+  }));
+  return nodeModules;
+}
+
+function baseFile(node: NodeModules, resolveFrom: string | URL | undefined): string {
+  const { existsSync, fileURLToPath, join, resolvePath, statSync } = node;
   let base: string;
   if (resolveFrom === undefined) base = process.cwd();
   else if (resolveFrom instanceof URL || resolveFrom.startsWith('file:')) base = fileURLToPath(resolveFrom);
@@ -55,7 +93,9 @@ function pickExport(value: unknown): string | undefined {
 }
 
 /** Resolves a bare package name or a path to an absolute file. */
-function resolveSpecifier(specifier: string, from: string): string {
+function resolveSpecifier(node: NodeModules, specifier: string, from: string): string {
+  const { createRequire, dirname, existsSync, fileURLToPath, isAbsolute, join, readFileSync, resolvePath } =
+    node;
   if (specifier.startsWith('file:')) return fileURLToPath(specifier);
   if (specifier.startsWith('.') || isAbsolute(specifier)) return resolvePath(dirname(from), specifier);
   const require = createRequire(from);
@@ -104,9 +144,20 @@ export async function loadMaskPlugin(
   if (typeof specifier !== 'string' || specifier.length === 0) {
     throw new TypeError(`loadMaskPlugin() needs a package name or path, got ${quote(specifier)}.`);
   }
-  const from = baseFile(config.resolveFrom);
+  let node: NodeModules;
   try {
-    const file = resolveSpecifier(specifier, from);
+    node = await loadNodeModules();
+  } catch (error) {
+    throw new Error(
+      `Failed to load mask plugin from '${specifier}': loading plugin packages needs Node.js (node:fs, node:module). ` +
+        'In a browser, import the plugin module yourself and call registerMaskPlugin(definition).',
+      { cause: error },
+    );
+  }
+  const { dirname, isAbsolute, pathToFileURL } = node;
+  const from = baseFile(node, config.resolveFrom);
+  try {
+    const file = resolveSpecifier(node, specifier, from);
     const cached = loadedByFile.get(file);
     if (cached) return cached;
     const mod = await import(pathToFileURL(file).href);

@@ -46,19 +46,24 @@ export {
   sfmTargets,
 } from './flow/sfm.js';
 export type {
+  AsyncVelocityField,
+  FieldProgram,
+  FieldRequest,
+  IntegrateConfig,
   IntegrateResult,
+  IntegrateStepEvent,
   ResolvedSolverConfig,
   SolverConfig,
   SolverName,
   VelocityField,
 } from './flow/solvers.js';
-export { integrate, resolveSolverConfig, SOLVER_DEFAULTS, SOLVERS } from './flow/solvers.js';
-export type { FlowNetwork, FlowProgressEvent } from './flow/network.js';
-export { networkVelocityField } from './flow/network.js';
-export type { GenerateOptions, GenerateResult } from './flow/generate.js';
-export { generate } from './flow/generate.js';
-export type { ClassifyOptions, ClassifyResult } from './flow/classify.js';
-export { classify } from './flow/classify.js';
+export { integrate, integrateAsync, resolveSolverConfig, SOLVER_DEFAULTS, SOLVERS } from './flow/solvers.js';
+export type { AsyncFlowNetwork, FlowNetwork, FlowProgressEvent } from './flow/network.js';
+export { asyncVelocityField, isAsyncFlowNetwork, networkVelocityField } from './flow/network.js';
+export type { GenerateAsyncOptions, GenerateOptions, GenerateResult } from './flow/generate.js';
+export { generate, generateAsync } from './flow/generate.js';
+export type { ClassifyAsyncOptions, ClassifyOptions, ClassifyResult } from './flow/classify.js';
+export { classify, classifyAsync } from './flow/classify.js';
 
 // Model
 export type { ResolvedUNetConfig, UNet, UNetConfig, UNetForwardOptions } from './model/unet.js';

@@ -2,17 +2,32 @@
  * @file Classification by integrating backwards: start at `[x, ξm]` at t = 1, integrate to t = 0, read
  * the mask channels and measure their distance to every class target with the model's mask plugin.
  *
+ * {@link classify} (synchronous networks: tfjs, onnxruntime-node) and {@link classifyAsync} (networks that
+ * answer with a promise: onnxruntime-web) run the same field program: same validation, same noise drawn in
+ * the same order, same solver arithmetic and the same mask readout.
+ *
  * @module flow/classify
  */
 import { normalArray, type RandomSource } from '../ops/random.js';
 import {
+  type AsyncFlowNetwork,
+  assertSyncNetwork,
+  asyncVelocityField,
   checkBatchSize,
   type FlowNetwork,
   type FlowProgressEvent,
   networkSizes,
   networkVelocityField,
 } from './network.js';
-import { integrate, resolveSolverConfig, SOLVER_DEFAULTS, type SolverConfig } from './solvers.js';
+import {
+  type FieldProgram,
+  integrateProgram,
+  resolveSolverConfig,
+  runFieldProgram,
+  runFieldProgramAsync,
+  SOLVER_DEFAULTS,
+  type SolverConfig,
+} from './solvers.js';
 
 /** Options of {@link classify}. */
 export interface ClassifyOptions<T = unknown> extends SolverConfig {
@@ -31,8 +46,14 @@ export interface ClassifyOptions<T = unknown> extends SolverConfig {
   batchSize?: number;
   /** Also return the predicted masks (mean over samples). @defaultValue false */
   returnMasks?: boolean;
-  /** Called after each batch. */
+  /** Called after each batch, and after each solver step with `step` set. */
   onProgress?: (event: FlowProgressEvent) => void;
+}
+
+/** Options of {@link classifyAsync}: as {@link ClassifyOptions}, with a synchronous or an async network. */
+export interface ClassifyAsyncOptions<T = unknown> extends Omit<ClassifyOptions<T>, 'model'> {
+  /** The model: a `FlowNetwork` or an {@link AsyncFlowNetwork}. */
+  model: FlowNetwork<T> | AsyncFlowNetwork<T>;
 }
 
 /** Output of {@link classify}. */
@@ -53,18 +74,8 @@ export interface ClassifyResult {
   readonly evaluations: number;
 }
 
-/**
- * Classifies images with the reverse flow.
- *
- * Defaults follow the paper: one Euler step from t = 1 to t = 0, one noise sample. Noise for all images is
- * drawn up front, sample by sample, so results for a seeded `random` do not depend on `batchSize`.
- *
- * @example
- * ```ts
- * const { labels, uncertainty } = classify({ model, images, random: createRandom(0) });
- * ```
- */
-export function classify<T>(options: ClassifyOptions<T>): ClassifyResult {
+/** The whole classification as a field program (validation runs on the first `next()`). */
+function* classifyProgram<T>(options: ClassifyAsyncOptions<T>): FieldProgram<T, ClassifyResult> {
   const { model, images } = options;
   const { size, imageChannels, maskChannels } = networkSizes(model as FlowNetwork<unknown>);
   const solver = resolveSolverConfig(
@@ -97,7 +108,7 @@ export function classify<T>(options: ClassifyOptions<T>): ClassifyResult {
   const distances = new Float32Array(n * numClasses);
   const meanMasks = options.returnMasks ? new Float32Array(n * maskSize) : undefined;
   const { ops } = model;
-  const field = networkVelocityField(model);
+  const { onProgress } = options;
   let steps = 0;
   let evaluations = 0;
   for (let start = 0; start < n; start += batchSize) {
@@ -120,7 +131,20 @@ export function classify<T>(options: ClassifyOptions<T>): ClassifyResult {
           ]),
         ]),
       );
-      const result = integrate(ops, field, x1, 1, 0, solver);
+      const result = yield* integrateProgram(ops, x1, 1, 0, {
+        ...solver,
+        onStep: onProgress
+          ? (e) =>
+              onProgress({
+                phase: 'classify',
+                done: start,
+                total: n,
+                step: e.step,
+                batch: count,
+                ...(e.steps === undefined ? {} : { steps: e.steps }),
+              })
+          : undefined,
+      });
       ops.dispose(x1);
       const maskTensor = ops.tidy(() => ops.sliceChannels(result.x, imageChannels, maskChannels));
       ops.dispose(result.x);
@@ -137,7 +161,7 @@ export function classify<T>(options: ClassifyOptions<T>): ClassifyResult {
       evaluations += result.evaluations;
     }
     ops.dispose(imageBatch);
-    options.onProgress?.({ phase: 'classify', done: start + count, total: n });
+    onProgress?.({ phase: 'classify', done: start + count, total: n });
   }
   const labels = model.maskPlugin.predict(distances);
   const uncertainty = new Float32Array(n);
@@ -151,4 +175,40 @@ export function classify<T>(options: ClassifyOptions<T>): ClassifyResult {
     steps,
     evaluations,
   };
+}
+
+/**
+ * Classifies images with the reverse flow.
+ *
+ * Defaults follow the paper: one Euler step from t = 1 to t = 0, one noise sample. Noise for all images is
+ * drawn up front, sample by sample, so results for a seeded `random` do not depend on `batchSize`.
+ *
+ * @example
+ * ```ts
+ * const { labels, uncertainty } = classify({ model, images, random: createRandom(0) });
+ * ```
+ */
+export function classify<T>(options: ClassifyOptions<T>): ClassifyResult {
+  const model = options?.model;
+  networkSizes(model as FlowNetwork<unknown>);
+  assertSyncNetwork(model, 'classify');
+  return runFieldProgram(model.ops, classifyProgram(options), networkVelocityField(model));
+}
+
+/**
+ * {@link classify} for networks that answer asynchronously (an {@link AsyncFlowNetwork}, e.g. onnxruntime-web
+ * in a browser); a synchronous `FlowNetwork` works too. For the same network values, seed and options the
+ * result equals {@link classify}'s.
+ *
+ * @example
+ * ```ts
+ * const { labels, distances, masks } = await classifyAsync({
+ *   model: webModel.network, images, random: createRandom(0), returnMasks: true,
+ * });
+ * ```
+ */
+export async function classifyAsync<T>(options: ClassifyAsyncOptions<T>): Promise<ClassifyResult> {
+  const model = options?.model;
+  networkSizes(model as FlowNetwork<unknown>);
+  return runFieldProgramAsync(classifyProgram(options), asyncVelocityField(model));
 }

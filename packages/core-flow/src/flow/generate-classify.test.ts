@@ -5,9 +5,14 @@ import { createUNet, type UNet } from '../model/unet.js';
 import type { Params } from '../ops/ops.js';
 import { initParamData, paramsFromData } from '../ops/params.js';
 import { liveTensors, maxDiff, randomData, seeded, tfjsEngine } from '../testing/helpers.js';
-import { classify } from './classify.js';
-import { generate } from './generate.js';
-import type { FlowNetwork } from './network.js';
+import { classify, classifyAsync } from './classify.js';
+import { generate, generateAsync } from './generate.js';
+import {
+  type AsyncFlowNetwork,
+  type FlowNetwork,
+  type FlowProgressEvent,
+  networkVelocityField,
+} from './network.js';
 
 type Tensor = import('@tensorflow/tfjs-core').Tensor;
 
@@ -94,6 +99,98 @@ describe('generate and classify with a tiny UNet', () => {
     const mean = one.distances.map((_, i) => (singles[0][i] + singles[1][i] + singles[2][i]) / 3);
     expect(maxDiff(three.distances, mean).abs).toBeLessThan(1e-5);
     expect(maxDiff(singles[1], singles[0]).abs).toBeGreaterThan(1e-3);
+  });
+
+  /** The same network behind an async velocity (as onnxruntime-web would answer), resolving a tick later. */
+  function asAsync(network: FlowNetwork<Tensor>): AsyncFlowNetwork<Tensor> {
+    const field = networkVelocityField(network);
+    return {
+      ops: network.ops,
+      maskPlugin: network.maskPlugin,
+      imageChannels: network.imageChannels,
+      imageSize: network.unet.config.imageSize,
+      velocity: (t, x) =>
+        new Promise((resolve) => setTimeout(() => resolve(network.ops.tidy(() => field(t, x))))),
+    };
+  }
+
+  it('classifyAsync equals classify on the same seed (sync and async networks, any solver), no leaks', async () => {
+    const images = randomData(5 * SIZE * SIZE, seeded(11));
+    for (const options of [
+      {},
+      { numSamples: 2, batchSize: 2, returnMasks: true },
+      { solver: 'midpoint' as const, steps: 2, batchSize: 3 },
+      { solver: 'dopri5' as const, rtol: 1e-3, atol: 1e-3 },
+    ]) {
+      const sync = classify({ model, images, random: seeded(12), ...options });
+      const before = liveTensors();
+      const viaAsync = await classifyAsync({ model: asAsync(model), images, random: seeded(12), ...options });
+      const viaSync = await classifyAsync({ model, images, random: seeded(12), ...options });
+      expect(liveTensors()).toBe(before);
+      for (const result of [viaAsync, viaSync]) {
+        expect(Array.from(result.distances)).toEqual(Array.from(sync.distances));
+        expect(Array.from(result.labels)).toEqual(Array.from(sync.labels));
+        expect(Array.from(result.uncertainty)).toEqual(Array.from(sync.uncertainty));
+        expect(result.masks && Array.from(result.masks)).toEqual(sync.masks && Array.from(sync.masks));
+        expect([result.steps, result.evaluations]).toEqual([sync.steps, sync.evaluations]);
+      }
+    }
+  });
+
+  it('generateAsync equals generate on the same seed and reports every solver step', async () => {
+    const labels = [2, 0, 1];
+    const syncEvents: FlowProgressEvent[] = [];
+    const sync = generate({
+      model,
+      labels,
+      steps: 4,
+      batchSize: 2,
+      random: seeded(13),
+      onProgress: (e) => syncEvents.push(e),
+    });
+    const before = liveTensors();
+    const events: FlowProgressEvent[] = [];
+    const result = await generateAsync({
+      model: asAsync(model),
+      labels,
+      steps: 4,
+      batchSize: 2,
+      random: seeded(13),
+      onProgress: (e) => events.push(e),
+    });
+    expect(liveTensors()).toBe(before);
+    expect(Array.from(result.images)).toEqual(Array.from(sync.images));
+    expect(Array.from(result.masks)).toEqual(Array.from(sync.masks));
+    expect(result.shape).toEqual(sync.shape);
+    expect(events).toEqual(syncEvents);
+    // Batch of 2: steps 1..4, then the batch event; batch of 1: steps 1..4, then the final event.
+    expect(
+      events.map((e) => (e.step === undefined ? `done ${e.done}` : `${e.done}+${e.step}/${e.steps}`)),
+    ).toEqual(['0+1/4', '0+2/4', '0+3/4', '0+4/4', 'done 2', '2+1/4', '2+2/4', '2+3/4', '2+4/4', 'done 3']);
+    expect(events[0]).toMatchObject({ phase: 'generate', total: 3, batch: 2 });
+  });
+
+  it('the async functions reject bad input; the sync ones refuse an async network', async () => {
+    const asyncModel = asAsync(model);
+    await expect(classifyAsync({ model: asyncModel, images: new Float32Array(10) })).rejects.toThrow(
+      /n × 8 × 8 × 1 values; got length 10/,
+    );
+    await expect(generateAsync({ model: asyncModel, random: seeded(1) })).rejects.toThrow(
+      /exactly one of 'labels'/,
+    );
+    await expect(
+      classifyAsync({ model: { ...asyncModel, imageSize: 0 }, images: new Float32Array(64) }),
+    ).rejects.toThrow(/'imageSize' must be a positive integer; got 0/);
+    const failing = { ...asyncModel, velocity: () => Promise.reject(new Error('model failed to load')) };
+    await expect(classifyAsync({ model: failing, images: new Float32Array(64) })).rejects.toThrow(
+      'model failed to load',
+    );
+    expect(() =>
+      classify({ model: asyncModel as unknown as FlowNetwork<Tensor>, images: new Float32Array(64) }),
+    ).toThrow(/classify\(\) needs a synchronous FlowNetwork.*Use classifyAsync\(\) instead/);
+    expect(() => generate({ model: asyncModel as unknown as FlowNetwork<Tensor>, labels: [0] })).toThrow(
+      /Use generateAsync\(\) instead/,
+    );
   });
 
   it('classify rejects malformed images', () => {

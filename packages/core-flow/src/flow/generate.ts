@@ -2,17 +2,31 @@
  * @file Class-conditional generation: start at `[ξx, m]` at t = 0 and integrate the velocity field to
  * t = 1; the image channels are the samples.
  *
+ * {@link generate} (synchronous networks) and {@link generateAsync} (networks that answer with a promise,
+ * e.g. onnxruntime-web) run the same field program: same conditioning, same noise in the same order, same
+ * solver arithmetic.
+ *
  * @module flow/generate
  */
 import { normalArray, type RandomSource, uniformSampler } from '../ops/random.js';
 import {
+  type AsyncFlowNetwork,
+  assertSyncNetwork,
+  asyncVelocityField,
   checkBatchSize,
   type FlowNetwork,
   type FlowProgressEvent,
   networkSizes,
   networkVelocityField,
 } from './network.js';
-import { integrate, resolveSolverConfig, type SolverConfig } from './solvers.js';
+import {
+  type FieldProgram,
+  integrateProgram,
+  resolveSolverConfig,
+  runFieldProgram,
+  runFieldProgramAsync,
+  type SolverConfig,
+} from './solvers.js';
 
 /** Options of {@link generate}. Give exactly one of `labels` and `masks`. */
 export interface GenerateOptions<T = unknown> extends SolverConfig {
@@ -29,8 +43,14 @@ export interface GenerateOptions<T = unknown> extends SolverConfig {
   random?: RandomSource;
   /** Images per network call. @defaultValue 32 */
   batchSize?: number;
-  /** Called after each batch. */
+  /** Called after each batch, and after each solver step with `step` set (for progress bars). */
   onProgress?: (event: FlowProgressEvent) => void;
+}
+
+/** Options of {@link generateAsync}: as {@link GenerateOptions}, with a synchronous or an async network. */
+export interface GenerateAsyncOptions<T = unknown> extends Omit<GenerateOptions<T>, 'model'> {
+  /** The model: a `FlowNetwork` or an {@link AsyncFlowNetwork}. */
+  model: FlowNetwork<T> | AsyncFlowNetwork<T>;
 }
 
 /** Output of {@link generate}. */
@@ -47,19 +67,8 @@ export interface GenerateResult {
   readonly evaluations: number;
 }
 
-/**
- * Generates images of given classes.
- *
- * Randomness is drawn up front in a fixed order (mask noise for all images, then ξx for all images), so
- * the output for a seeded `random` does not depend on `batchSize`.
- *
- * @example
- * ```ts
- * const { images, shape } = generate({ model, labels: [0, 1], steps: 25, random: createRandom(0) });
- * console.log(shape); // [2, 28, 28, 1]
- * ```
- */
-export function generate<T>(options: GenerateOptions<T>): GenerateResult {
+/** The whole generation as a field program (validation runs on the first `next()`). */
+function* generateProgram<T>(options: GenerateAsyncOptions<T>): FieldProgram<T, GenerateResult> {
   const { model } = options;
   const { size, imageChannels, maskChannels } = networkSizes(model as FlowNetwork<unknown>);
   const solver = resolveSolverConfig(options);
@@ -94,7 +103,7 @@ export function generate<T>(options: GenerateOptions<T>): GenerateResult {
   const noise = normalArray(n * pixels * imageChannels, random);
   const images = new Float32Array(n * pixels * imageChannels);
   const { ops } = model;
-  const field = networkVelocityField(model);
+  const { onProgress } = options;
   let steps = 0;
   let evaluations = 0;
   for (let start = 0; start < n; start += batchSize) {
@@ -113,7 +122,20 @@ export function generate<T>(options: GenerateOptions<T>): GenerateResult {
         ]),
       ]),
     );
-    const result = integrate(ops, field, x0, 0, 1, solver);
+    const result = yield* integrateProgram(ops, x0, 0, 1, {
+      ...solver,
+      onStep: onProgress
+        ? (e) =>
+            onProgress({
+              phase: 'generate',
+              done: start,
+              total: n,
+              step: e.step,
+              batch: count,
+              ...(e.steps === undefined ? {} : { steps: e.steps }),
+            })
+        : undefined,
+    });
     ops.dispose(x0);
     const out = ops.tidy(() => ops.sliceChannels(result.x, 0, imageChannels));
     ops.dispose(result.x);
@@ -121,7 +143,45 @@ export function generate<T>(options: GenerateOptions<T>): GenerateResult {
     ops.dispose(out);
     steps = Math.max(steps, result.steps);
     evaluations += result.evaluations;
-    options.onProgress?.({ phase: 'generate', done: start + count, total: n });
+    onProgress?.({ phase: 'generate', done: start + count, total: n });
   }
   return { images, shape: [n, size, size, imageChannels], masks, steps, evaluations };
+}
+
+/**
+ * Generates images of given classes.
+ *
+ * Randomness is drawn up front in a fixed order (mask noise for all images, then ξx for all images), so
+ * the output for a seeded `random` does not depend on `batchSize`.
+ *
+ * @example
+ * ```ts
+ * const { images, shape } = generate({ model, labels: [0, 1], steps: 25, random: createRandom(0) });
+ * console.log(shape); // [2, 28, 28, 1]
+ * ```
+ */
+export function generate<T>(options: GenerateOptions<T>): GenerateResult {
+  const model = options?.model;
+  networkSizes(model as FlowNetwork<unknown>);
+  assertSyncNetwork(model, 'generate');
+  return runFieldProgram(model.ops, generateProgram(options), networkVelocityField(model));
+}
+
+/**
+ * {@link generate} for networks that answer asynchronously (an {@link AsyncFlowNetwork}, e.g. onnxruntime-web
+ * in a browser); a synchronous `FlowNetwork` works too. For the same network values, seed and options the
+ * images equal {@link generate}'s. `onProgress` reports every solver step, so a page can draw a progress bar.
+ *
+ * @example
+ * ```ts
+ * const { images } = await generateAsync({
+ *   model: webModel.network, labels: [1, 1, 1, 1], steps: 25, random: createRandom(0),
+ *   onProgress: (e) => e.step !== undefined && bar.set(e.step / (e.steps ?? 1)),
+ * });
+ * ```
+ */
+export async function generateAsync<T>(options: GenerateAsyncOptions<T>): Promise<GenerateResult> {
+  const model = options?.model;
+  networkSizes(model as FlowNetwork<unknown>);
+  return runFieldProgramAsync(generateProgram(options), asyncVelocityField(model));
 }

@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { TfjsEngine } from '../engines/tfjs/tfjs-engine.js';
 import { liveTensors, tfjsEngine } from '../testing/helpers.js';
-import { integrate, resolveSolverConfig, type SolverName } from './solvers.js';
+import {
+  type IntegrateStepEvent,
+  integrate,
+  integrateAsync,
+  resolveSolverConfig,
+  type SolverName,
+} from './solvers.js';
 
 describe('ODE solvers on analytic problems', () => {
   let engine: TfjsEngine;
@@ -96,5 +102,54 @@ describe('ODE solvers on analytic problems', () => {
     );
     expect(() => resolveSolverConfig({ steps: 0 })).toThrow(/'steps' must be a positive integer; got 0/);
     expect(resolveSolverConfig()).toMatchObject({ solver: 'euler', steps: 25 });
+  });
+});
+
+describe('integrateAsync', () => {
+  let engine: TfjsEngine;
+  beforeAll(async () => {
+    engine = await tfjsEngine('cpu');
+  });
+
+  it.each(['euler', 'midpoint', 'rk4', 'dopri5'] as const)(
+    '%s gives exactly the synchronous result, step events and no leaks',
+    async (solver) => {
+      const ops = engine.ops;
+      const x0 = ops.constant([1, -2, 0.5, 3], [4]);
+      // A time-dependent, nonlinear field so that every stage time and state matters.
+      const field = (t: number, v: typeof x0) =>
+        ops.add(ops.mulScalar(v, -1 - t), ops.mulScalar(ops.square(v), 0.1));
+      const config = { solver, steps: 4, rtol: 1e-6, atol: 1e-6 };
+      const syncEvents: IntegrateStepEvent[] = [];
+      const sync = integrate(ops, field, x0, 0, 1.5, { ...config, onStep: (e) => syncEvents.push(e) });
+      const before = liveTensors();
+      const asyncEvents: IntegrateStepEvent[] = [];
+      // An async field owns its memory: it returns one new tensor (here: its tfjs intermediates tidied).
+      const result = await integrateAsync(ops, async (t, v) => ops.tidy(() => field(t, v)), x0, 0, 1.5, {
+        ...config,
+        onStep: (e) => asyncEvents.push(e),
+      });
+      // The solver frees every velocity and stage state: only the result is left.
+      expect(liveTensors() - before).toBe(1);
+      expect(Array.from(ops.read(result.x))).toEqual(Array.from(ops.read(sync.x)));
+      expect({ ...result, x: 0 }).toEqual({ ...sync, x: 0 });
+      expect(asyncEvents).toEqual(syncEvents);
+      expect(asyncEvents.at(-1)).toMatchObject({ step: sync.steps, t: 1.5 });
+      if (solver !== 'dopri5') expect(asyncEvents.map((e) => e.steps)).toEqual([4, 4, 4, 4]);
+      ops.dispose([x0, sync.x, result.x]);
+    },
+  );
+
+  it('passes a rejected field through as a rejected promise', async () => {
+    const ops = engine.ops;
+    const x0 = ops.constant([1], [1]);
+    const failing = async () => {
+      throw new Error('session lost');
+    };
+    await expect(integrateAsync(ops, failing, x0, 0, 1, { steps: 2 })).rejects.toThrow('session lost');
+    await expect(integrateAsync(ops, async (_t, v) => v, x0, 0, Number.NaN)).rejects.toThrow(
+      /bounds must be finite/,
+    );
+    ops.dispose(x0);
   });
 });

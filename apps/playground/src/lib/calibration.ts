@@ -1,0 +1,127 @@
+/**
+ * @file Calibration stored with a model (`config.metadata.calibration`, written by
+ * `medsymmflow evaluate --split val --calibrate`): the distance-softmax temperature and the rejection
+ * thresholds per target accuracy. Same reading and same decisions as `medsymmflow classify`:
+ * probability = temperature-scaled softmax of −distances; abstain = uncertainty > threshold.
+ * @module lib/calibration
+ */
+import { distanceProbabilities } from '@medsymmflow/uncertainty';
+
+/** One stored rejection threshold. */
+export interface StoredThreshold {
+  /** Accuracy the threshold was fitted to reach on the validation split. */
+  readonly targetAccuracy: number;
+  /** Uncertainty above which to abstain; `null` when the target was not reachable on validation. */
+  readonly threshold: number | null;
+  /** Share of validation images kept at this threshold, when stored. */
+  readonly coverage?: number;
+}
+
+/** The calibration the page can use. */
+export interface Calibration {
+  /** Softmax temperature, or `null` when the model stores none. */
+  readonly temperature: number | null;
+  /** Thresholds sorted by target accuracy (may be empty). */
+  readonly thresholds: readonly StoredThreshold[];
+  /** Where the numbers come from, e.g. `pneumoniamnist val, n = 524`. */
+  readonly fittedOn: string | null;
+}
+
+/** The default target accuracy, as `medsymmflow classify --target-acc`. */
+export const DEFAULT_TARGET_ACCURACY = 0.95;
+
+/** Reads `config.metadata.calibration`, keeping only well-formed entries. */
+export function readCalibration(metadata: unknown): Calibration {
+  const calibration = (metadata as { calibration?: Record<string, unknown> } | undefined)?.calibration;
+  const temperature =
+    typeof calibration?.temperature === 'number' && calibration.temperature > 0
+      ? calibration.temperature
+      : null;
+  const entries = Array.isArray(calibration?.rejectionThresholds) ? calibration.rejectionThresholds : [];
+  const thresholds = entries
+    .filter(
+      (e: Partial<StoredThreshold> | null) =>
+        typeof e?.targetAccuracy === 'number' && (typeof e.threshold === 'number' || e.threshold === null),
+    )
+    .map((e: StoredThreshold) => ({
+      targetAccuracy: e.targetAccuracy,
+      threshold: e.threshold,
+      ...(typeof e.coverage === 'number' ? { coverage: e.coverage } : {}),
+    }))
+    .sort((a: StoredThreshold, b: StoredThreshold) => a.targetAccuracy - b.targetAccuracy);
+  const fitted = calibration?.fittedOn as { dataset?: string; split?: string; n?: number } | undefined;
+  return {
+    temperature,
+    thresholds,
+    fittedOn: fitted
+      ? `${fitted.dataset ?? 'dataset'} ${fitted.split ?? ''}, n = ${fitted.n ?? '?'}`.replace(' ,', ',')
+      : null,
+  };
+}
+
+/**
+ * The stored threshold for a target accuracy: the entry with exactly that target (as the CLI), else the
+ * nearest stored target at or above it (the slider only offers stored targets), else `undefined`.
+ */
+export function pickThreshold(
+  thresholds: readonly StoredThreshold[],
+  target: number,
+): StoredThreshold | undefined {
+  const exact = thresholds.find((e) => Math.abs(e.targetAccuracy - target) < 1e-9);
+  if (exact) return exact;
+  return thresholds.find((e) => e.targetAccuracy > target);
+}
+
+/** The slider position closest to a target accuracy (index into `thresholds`), preferring the CLI default. */
+export function defaultSliderIndex(
+  thresholds: readonly StoredThreshold[],
+  target = DEFAULT_TARGET_ACCURACY,
+): number {
+  if (thresholds.length === 0) return -1;
+  let best = 0;
+  for (let i = 1; i < thresholds.length; i++) {
+    if (Math.abs(thresholds[i].targetAccuracy - target) < Math.abs(thresholds[best].targetAccuracy - target))
+      best = i;
+  }
+  return best;
+}
+
+/** The decision for one image at a stored threshold: abstain, predict, or unknown (no threshold). */
+export type AbstainDecision =
+  | { readonly kind: 'predict'; readonly threshold: number }
+  | { readonly kind: 'abstain'; readonly threshold: number }
+  | { readonly kind: 'unknown'; readonly reason: string };
+
+/** Abstains when the uncertainty exceeds the threshold (`medsymmflow classify`'s rule). */
+export function abstainDecision(uncertainty: number, entry: StoredThreshold | undefined): AbstainDecision {
+  if (!entry) {
+    return {
+      kind: 'unknown',
+      reason: 'The model stores no rejection thresholds (calibrate it with evaluate --calibrate).',
+    };
+  }
+  if (entry.threshold === null) {
+    return {
+      kind: 'unknown',
+      reason: `The model did not reach ${formatPercent(entry.targetAccuracy)} accuracy on validation at any coverage.`,
+    };
+  }
+  return uncertainty > entry.threshold
+    ? { kind: 'abstain', threshold: entry.threshold }
+    : { kind: 'predict', threshold: entry.threshold };
+}
+
+/** Calibrated probability of the predicted class (`null` without a temperature). */
+export function predictedProbability(
+  distances: Float32Array,
+  label: number,
+  temperature: number | null,
+): number | null {
+  if (temperature === null) return null;
+  return distanceProbabilities(distances, distances.length, temperature)[label];
+}
+
+/** `0.95` → `95%`, `0.999` → `99.9%`. */
+export function formatPercent(value: number): string {
+  return `${Number((value * 100).toPrecision(3))}%`;
+}
