@@ -29,11 +29,11 @@ import {
   type UNet,
   type UNetForwardOptions,
 } from '@medsymmflow/core-flow';
-import { nchwToNhwc, nhwcToNchw } from '../internal/float-kernels.js';
 import { ONNX_EXPORT_FILES } from '../onnx/onnx-exporter.js';
 import { ONNX_METADATA_KEY, type OnnxModelMetadata, parseOnnxMetadata } from '../onnx/onnx-metadata.js';
 import { readOnnxModel } from '../onnx/read-onnx.js';
 import { ArrayOps, type ArrayTensor } from './array-ops.js';
+import { fromGraphLayout, toGraphLayout } from './graph-layout.js';
 import { createOrtSession, type OrtSession, type OrtSessionConfig } from './ort-session.js';
 
 /** Options of {@link loadOrtModel}: the ONNX Runtime session options. */
@@ -104,18 +104,14 @@ class OrtUNet implements UNet {
       throw new RangeError('The ONNX Runtime model is inference-only; training: true is not supported.');
     const input = x as unknown as ArrayTensor;
     const times = t as unknown as ArrayTensor;
-    const [n, c, h, w] = input.shape;
-    const { layout, io } = this.metadata;
-    const nhwc = layout === 'NHWC';
+    const [n, , h, w] = input.shape;
+    const { io } = this.metadata;
     const out = this.session.runSync({
-      [io.x]: {
-        data: nhwc ? nchwToNhwc(input.data, n, c, h, w) : input.data,
-        dims: nhwc ? [n, h, w, c] : [n, c, h, w],
-      },
+      [io.x]: toGraphLayout(this.metadata, input.data, input.shape),
       [io.t]: { data: times.data, dims: [n] },
     })[io.v];
-    const data = nhwc ? nhwcToNchw(out.data, n, h, w, c) : out.data;
-    return { data, shape: [n, this.config.outChannels, h, w] } as unknown as T;
+    const shape = [n, this.config.outChannels, h, w];
+    return { data: fromGraphLayout(this.metadata, out.data, shape), shape } as unknown as T;
   }
 }
 

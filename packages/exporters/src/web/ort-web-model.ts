@@ -20,10 +20,10 @@ import {
   type GenerateResult,
   generateAsync,
 } from '@medsymmflow/core-flow/flow';
-import { nchwToNhwc, nhwcToNchw } from '../internal/float-kernels.js';
 import { ONNX_METADATA_KEY, type OnnxModelMetadata, parseOnnxMetadata } from '../onnx/onnx-metadata.js';
 import { readOnnxModel } from '../onnx/read-onnx.js';
 import { ArrayOps, type ArrayTensor } from '../runtime/array-ops.js';
+import { fromGraphLayout, toGraphLayout } from '../runtime/graph-layout.js';
 
 /** A tensor of the ONNX Runtime JS API (only what this module reads). */
 export interface OrtWebTensor {
@@ -104,16 +104,12 @@ function sessionVelocity(
   metadata: OnnxModelMetadata,
   where: string,
 ): (t: number, x: ArrayTensor) => Promise<ArrayTensor> {
-  const { layout, io } = metadata;
-  const nhwc = layout === 'NHWC';
+  const { io } = metadata;
   return async (t, x) => {
     const [n, c, h, w] = x.shape;
+    const input = toGraphLayout(metadata, x.data, x.shape);
     const feeds = {
-      [io.x]: new ort.Tensor(
-        'float32',
-        nhwc ? nchwToNhwc(x.data, n, c, h, w) : x.data,
-        nhwc ? [n, h, w, c] : [n, c, h, w],
-      ),
+      [io.x]: new ort.Tensor('float32', input.data, input.dims),
       [io.t]: new ort.Tensor('float32', new Float32Array(n).fill(t), [n]),
     };
     const out = (await session.run(feeds))[io.v];
@@ -122,8 +118,7 @@ function sessionVelocity(
         `${where}: output "${io.v}" should be float32 with ${x.data.length} values; got ${out ? `${(out.data as { length?: number })?.length} values` : 'nothing'}.`,
       );
     }
-    const data = nhwc ? nhwcToNchw(out.data, n, h, w, c) : out.data;
-    return { data, shape: [n, c, h, w] };
+    return { data: fromGraphLayout(metadata, out.data, x.shape), shape: [n, c, h, w] };
   };
 }
 
