@@ -54,7 +54,7 @@ function pickDemo(dataset: string): { file: string; path: string; name: string }
   if (!existsSync(csv)) {
     throw new Error(
       `No demo images for ${dataset}: ${csv} is missing. Add zoo/demo/${dataset}/*.png with labels.csv ` +
-        '(header file,label,name,test_index) or set PLAYGROUND_DEMO_DIR.',
+        '(header index,file,label,label_name, as `medsymmflow datasets export` writes it) or set PLAYGROUND_DEMO_DIR.',
     );
   }
   const [row] = parseDemoLabels(readFileSync(csv, 'utf8'), csv);
@@ -175,8 +175,10 @@ async function openPage(query: string): Promise<{ page: Page; pageErrors: string
   return { page, pageErrors };
 }
 
-const zooQuery = (zoo: string, model: string) =>
-  `zoo=${encodeURIComponent(`${server.origin}/${zoo}/`)}&model=${encodeURIComponent(model)}&backend=wasm`;
+const zooQuery = (zoo: string, model: string) => {
+  if (setupError) throw setupError;
+  return `zoo=${encodeURIComponent(`${server.origin}/${zoo}/`)}&model=${encodeURIComponent(model)}&backend=wasm`;
+};
 
 async function classifyDemo(page: Page): Promise<void> {
   await page.locator(`[data-testid=demo][data-file="${demo.file}"]`).click({ timeout: 60_000 });

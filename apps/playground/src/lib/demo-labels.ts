@@ -1,5 +1,5 @@
 /**
- * @file The demo images' `labels.csv` (`file,label,name,test_index`), read at build time by the Vite config
+ * @file The demo images' `labels.csv` (`index,file,label,label_name`, as `medsymmflow datasets export` writes it), read at build time by the Vite config
  * and typed for the page.
  * @module lib/demo-labels
  */
@@ -20,11 +20,12 @@ export interface DemoImage {
   readonly url: string;
 }
 
-const HEADER = ['file', 'label', 'name', 'test_index'];
+const HEADER = ['index', 'file', 'label', 'label_name'];
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.(?:png|jpe?g)$/;
 
 /**
- * Parses a `labels.csv` (header `file,label,name,test_index`; names without commas).
+ * Parses a `labels.csv` (header `index,file,label,label_name`, where `index` is the image's index in the test
+ * split; names without commas).
  * @throws Error naming the file and line of the first malformed row.
  */
 export function parseDemoLabels(text: string, where: string): Omit<DemoImage, 'dataset' | 'url'>[] {
@@ -42,7 +43,7 @@ export function parseDemoLabels(text: string, where: string): Omit<DemoImage, 'd
   }
   return lines.slice(1).map((line, i) => {
     const cells = line.split(',').map((s) => s.trim());
-    const [file, label, name, testIndex] = cells;
+    const [testIndex, file, label, name] = cells;
     if (
       cells.length !== 4 ||
       !FILE_NAME.test(file) ||
@@ -51,7 +52,7 @@ export function parseDemoLabels(text: string, where: string): Omit<DemoImage, 'd
       !/^\d+$/.test(testIndex)
     ) {
       throw new Error(
-        `${where} line ${i + 2}: expected "<file.png>,<label index>,<name>,<test index>"; got ${JSON.stringify(line)}.`,
+        `${where} line ${i + 2}: expected "<test index>,<file.png>,<label index>,<name>"; got ${JSON.stringify(line)}.`,
       );
     }
     return { file, label: Number(label), name, testIndex: Number(testIndex) };

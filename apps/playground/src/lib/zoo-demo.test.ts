@@ -60,17 +60,17 @@ describe('zoo', () => {
 });
 
 describe('demo labels.csv', () => {
-  it('parses file,label,name,test_index rows', () => {
-    expect(parseDemoLabels('file,label,name,test_index\na-0.png,1,pneumonia,17\n\n', 'x.csv')).toEqual([
+  it('parses index,file,label,label_name rows (the datasets export format)', () => {
+    expect(parseDemoLabels('index,file,label,label_name\n17,a-0.png,1,pneumonia\n\n', 'x.csv')).toEqual([
       { file: 'a-0.png', label: 1, name: 'pneumonia', testIndex: 17 },
     ]);
   });
 
   it('names the file and line of a malformed row', () => {
     expect(() => parseDemoLabels('file,label\n', 'x.csv')).toThrow(/x.csv: the first line must be/);
-    expect(() => parseDemoLabels('file,label,name,test_index\n../a.png,1,p,2\n', 'x.csv')).toThrow(
+    expect(() => parseDemoLabels('index,file,label,label_name\n2,../a.png,1,p\n', 'x.csv')).toThrow(
       /x.csv line 2/,
     );
-    expect(() => parseDemoLabels('file,label,name,test_index\na.png,one,p,2\n', 'x.csv')).toThrow(/line 2/);
+    expect(() => parseDemoLabels('index,file,label,label_name\n2,a.png,one,p\n', 'x.csv')).toThrow(/line 2/);
   });
 });
