@@ -69,8 +69,19 @@ export function readCalibration(config: ResolvedFlowModelConfig, targetAccuracy:
       Math.abs(e.targetAccuracy - targetAccuracy) < 1e-9 &&
       typeof e.threshold === 'number',
   ) as { threshold: number } | undefined;
+  const unreachable = entries.find(
+    (e: { targetAccuracy?: unknown; threshold?: unknown }) =>
+      typeof e?.targetAccuracy === 'number' &&
+      Math.abs(e.targetAccuracy - targetAccuracy) < 1e-9 &&
+      e.threshold === null,
+  );
   if (match) threshold = match.threshold;
-  else {
+  else if (unreachable) {
+    notes.push(
+      `the model did not reach ${targetAccuracy} accuracy on its validation split at any coverage, so no ` +
+        'threshold decides for it: abstain is null (pick a lower --target-acc)',
+    );
+  } else {
     const available = entries
       .map((e: { targetAccuracy?: unknown }) => e?.targetAccuracy)
       .filter((t: unknown) => typeof t === 'number');

@@ -458,7 +458,7 @@ describe('medsymmflow sample', () => {
     const zoo = await run([
       'sample',
       '--model',
-      'pneumoniamnist-rgb-28',
+      'dermamnist-rgb-28',
       '--class',
       '0',
       '--zoo-url',
@@ -469,7 +469,7 @@ describe('medsymmflow sample', () => {
       out,
     ]);
     expect(zoo.code).toBe(1);
-    expect(zoo.stderr).toMatch(/^medsymmflow: Model pneumoniamnist-rgb-28 has no weights yet/);
+    expect(zoo.stderr).toMatch(/^medsymmflow: Model dermamnist-rgb-28 has no weights yet/);
     expect(existsSync(out)).toBe(false);
   }, 120_000);
 });

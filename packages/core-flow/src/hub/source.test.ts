@@ -128,7 +128,9 @@ describe('listZoo', () => {
     const listing = await listZoo({ zooUrl: join(REPO_ROOT, 'zoo') });
     expect(listing.source.kind).toBe('file');
     expect(listing.models).toHaveLength(6);
-    expect(listing.models.every((m) => m.status === 'not-trained')).toBe(true);
+    const trained = listing.models.filter((m) => m.status === 'available').map((m) => m.id);
+    expect(trained).toEqual(expect.arrayContaining(['pneumoniamnist-rgb-28', 'retinamnist-rgb-28']));
+    for (const m of listing.models) expect(m.status === 'available').toBe(m.files.length > 0);
   });
 
   it('says which manifest could not be read and where the source came from', async () => {
