@@ -10,7 +10,7 @@
  */
 
 import { resolve } from 'node:path';
-import { loadFlowModel, type ResolvedFlowModelConfig } from '@medsymmflow/core-flow';
+import type { ResolvedFlowModelConfig } from '@medsymmflow/core-flow';
 import { createRandom } from '@medsymmflow/datasets-medmnist';
 import type { OrtFlowModel } from '@medsymmflow/exporters';
 import { distanceProbabilities } from '@medsymmflow/uncertainty';
@@ -19,7 +19,7 @@ import sharp, { type OutputInfo } from 'sharp';
 import type { CliContext } from '../lib/context';
 import { CliError } from '../lib/errors';
 import { formatTable } from '../lib/format';
-import { resolveModelDir, toOrtModel } from '../lib/model-source';
+import { openModel, toOrtModel } from '../lib/model-source';
 import { parsePositiveInteger } from './datasets';
 import { RUNTIMES, type Runtime } from './evaluate';
 import { parseCount, parseNumber } from './train';
@@ -132,17 +132,7 @@ async function classifyCommand(
   files: string[],
   options: ClassifyCommandOptions,
 ): Promise<void> {
-  const { dir, zooId } = await resolveModelDir(context, options);
-  let model: Awaited<ReturnType<typeof loadFlowModel>>;
-  try {
-    model = await loadFlowModel(dir, options.engine ? { engine: options.engine } : {});
-  } catch (error) {
-    if (error instanceof RangeError || error instanceof TypeError) throw error;
-    throw new CliError((error as Error).message, {
-      hint: 'Pass --model a folder written by "medsymmflow train" (e.g. runs/<name>/best) or a zoo id with weights.',
-      cause: error,
-    });
-  }
+  const { dir, zooId, model } = await openModel(context, options);
   let ortModel: OrtFlowModel | undefined;
   try {
     const per = model.config.imageSize * model.config.imageSize * model.config.imageChannels;

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadFlowModel, SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
+import { SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
 import {
   createRandom,
   getDatasetInfo,
@@ -35,9 +35,9 @@ import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
 import { ensureDatasetFile } from '../lib/ensure-dataset';
-import { CliError, UsageError } from '../lib/errors';
+import { UsageError } from '../lib/errors';
 import { csvField } from '../lib/format';
-import { resolveModelDir, toOrtModel } from '../lib/model-source';
+import { openModel, toOrtModel } from '../lib/model-source';
 import { parsePositiveInteger } from './datasets';
 import { parseCount } from './train';
 import type { CommandGroup } from './types';
@@ -149,17 +149,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       'Calibrate your own model folder (zoo models ship calibrated).',
     );
   }
-  const { dir, zooId } = await resolveModelDir(context, options);
-  let model: Awaited<ReturnType<typeof loadFlowModel>>;
-  try {
-    model = await loadFlowModel(dir, options.engine ? { engine: options.engine } : {});
-  } catch (error) {
-    if (error instanceof RangeError || error instanceof TypeError) throw error;
-    throw new CliError((error as Error).message, {
-      hint: 'Pass --model a folder written by "medsymmflow train" (e.g. runs/<name>/best) or model.save().',
-      cause: error,
-    });
-  }
+  const { dir, zooId, model } = await openModel(context, options);
   let ortModel: OrtFlowModel | undefined;
   try {
     const flag = options.dataset ?? model.config.dataset;

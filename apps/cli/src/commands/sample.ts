@@ -7,14 +7,14 @@
  */
 
 import { resolve } from 'node:path';
-import { loadFlowModel, SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
+import { SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
 import { createRandom } from '@medsymmflow/datasets-medmnist';
 import type { OrtFlowModel } from '@medsymmflow/exporters';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
 import { CliError, UsageError } from '../lib/errors';
 import { encodePng } from '../lib/export-images';
-import { resolveModelDir, toOrtModel } from '../lib/model-source';
+import { openModel, toOrtModel } from '../lib/model-source';
 import { createCountProgress } from '../lib/progress';
 import { parsePositiveInteger } from './datasets';
 import { RUNTIMES, type Runtime } from './evaluate';
@@ -101,17 +101,7 @@ async function sampleCommand(context: CliContext, options: SampleCommandOptions)
       'E.g. --out grid.png.',
     );
   }
-  const { dir, zooId } = await resolveModelDir(context, options);
-  let model: Awaited<ReturnType<typeof loadFlowModel>>;
-  try {
-    model = await loadFlowModel(dir, options.engine ? { engine: options.engine } : {});
-  } catch (error) {
-    if (error instanceof RangeError || error instanceof TypeError) throw error;
-    throw new CliError((error as Error).message, {
-      hint: 'Pass --model a folder written by "medsymmflow train" (e.g. runs/<name>/best) or a zoo id with weights.',
-      cause: error,
-    });
-  }
+  const { dir, zooId, model } = await openModel(context, options);
   let ortModel: OrtFlowModel | undefined;
   try {
     const names = model.config.labels;

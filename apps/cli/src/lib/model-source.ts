@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pullModel } from '@medsymmflow/core-flow';
+import { type FlowModel, loadFlowModel, pullModel } from '@medsymmflow/core-flow';
 import { exportModel, loadOrtModel, type OrtFlowModel } from '@medsymmflow/exporters';
 import type { CliContext } from './context';
 import { CliError } from './errors';
@@ -35,6 +35,34 @@ export async function resolveModelDir(
     return { dir: pulled.dir, zooId: pulled.id };
   } finally {
     progress.stop();
+  }
+}
+
+/**
+ * Resolves `--model` (folder or zoo id) and loads it with core-flow on `--engine` (default: best available).
+ * Argument errors stay as they are; a model that cannot be read becomes a CLI error with the fix.
+ */
+export async function openModel(
+  context: CliContext,
+  options: {
+    model: string;
+    engine?: string;
+    zooUrl?: string;
+    cacheDir?: string;
+    quiet?: boolean;
+    json?: boolean;
+  },
+): Promise<{ dir: string; zooId?: string; model: FlowModel }> {
+  const { dir, zooId } = await resolveModelDir(context, options);
+  try {
+    const model = await loadFlowModel(dir, options.engine ? { engine: options.engine } : {});
+    return { dir, ...(zooId !== undefined ? { zooId } : {}), model };
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) throw error;
+    throw new CliError((error as Error).message, {
+      hint: 'Pass --model a folder written by "medsymmflow train" (e.g. runs/<name>/best) or a zoo id with weights.',
+      cause: error,
+    });
   }
 }
 
