@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listDir, makeTempDir, tinyMedMnistNpz } from '../test/fixtures';
+import { listDir, makeTempDir, md5, rejection, sha256, tinyMedMnistNpz } from '../test/fixtures';
 import { startTestServer, type TestServer } from '../test/http-server';
 import {
   ChecksumError,
@@ -15,18 +14,6 @@ import {
   parseChecksumList,
   resolveDownloadSource,
 } from './index';
-
-const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 /** A DermaMNIST-shaped archive (7 classes, 28×28×3) far smaller than the official one. */
 const derma = tinyMedMnistNpz({

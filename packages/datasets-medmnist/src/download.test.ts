@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedMedmnistFile } from '../../../test/shared-data';
-import { listDir, makeTempDir, tinyMedMnistNpz } from '../test/fixtures';
+import { listDir, makeTempDir, md5, rejection, sha256, tinyMedMnistNpz } from '../test/fixtures';
 import { startTestServer, type TestServer } from '../test/http-server';
 import {
   ChecksumError,
@@ -21,18 +20,6 @@ import {
   resolveMedMnistRoot,
   verifyFile,
 } from './index';
-
-const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let server: TestServer | undefined;

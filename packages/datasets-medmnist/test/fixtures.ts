@@ -1,4 +1,5 @@
 /** Test helpers: temporary folders and tiny MedMNIST-shaped archives. */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,4 +77,18 @@ export function sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean {
 /** Elements of a decoded array as plain numbers (for comparisons in tests). */
 export function toNumbers(data: ArrayLike<number | bigint>): number[] {
   return Array.from(data, Number);
+}
+
+/** Hex MD5 / SHA-256 of bytes (what the download checks compare). */
+export const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
+export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the promise to reject');
 }
