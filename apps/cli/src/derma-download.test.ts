@@ -14,25 +14,11 @@ import { join } from 'node:path';
 import { getDatasetFile, getDatasetInfo, writeNpz } from '@medsymmflow/datasets-medmnist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../packages/datasets-medmnist/test/http-server';
-import { type CliRun, runCli } from './testing/run-cli';
+import { type CliRun, runCli, TINY_UNET_ARGS } from './testing/run-cli';
 
 const CLASSES = 7;
 const PER_CLASS = { train: 4, val: 2, test: 2 } as const;
 const OFFICIAL_MD5 = getDatasetFile('dermamnist', 28).md5;
-
-/** A UNet small enough for a quick CLI run (8 channels, 2 levels, no attention). */
-const TINY = [
-  '--base-channels',
-  '8',
-  '--channel-mults',
-  '1,2',
-  '--res-blocks',
-  '1',
-  '--attention',
-  'none',
-  '--head-channels',
-  '8',
-];
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -111,7 +97,7 @@ beforeAll(async () => {
       'ort',
       '--seed',
       '1',
-      ...TINY,
+      ...TINY_UNET_ARGS,
       '--out',
       runDir,
     ],

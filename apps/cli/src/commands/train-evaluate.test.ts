@@ -11,25 +11,11 @@ import { join } from 'node:path';
 import { loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../../test/shared-data';
-import { CLI_BIN as BIN, type CliRun as Run, runCli as run } from '../testing/run-cli';
+import { CLI_BIN as BIN, type CliRun as Run, runCli as run, TINY_UNET_ARGS } from '../testing/run-cli';
 import { chooseTrainEngine } from './train';
 
 /** `medsymmflow train` on the shared pneumoniamnist files. */
 const TRAIN_PNEUMONIA = ['train', '--dataset', 'pneumoniamnist', '--root', SHARED_MEDMNIST_DIR];
-
-/** A UNet small enough for a quick CLI run (8 channels, 2 levels, no attention). */
-const TINY = [
-  '--base-channels',
-  '8',
-  '--channel-mults',
-  '1,2',
-  '--res-blocks',
-  '1',
-  '--attention',
-  'none',
-  '--head-channels',
-  '8',
-];
 
 let temp: string;
 let runDir: string;
@@ -52,7 +38,7 @@ beforeAll(async () => {
     '0',
     '--seed',
     '3',
-    ...TINY,
+    ...TINY_UNET_ARGS,
     '--out',
     runDir,
     '--json',
@@ -110,7 +96,7 @@ describe('medsymmflow train', () => {
       'wasm',
       '--workers',
       '0',
-      ...TINY,
+      ...TINY_UNET_ARGS,
       '--out',
       out,
     ];
@@ -298,7 +284,7 @@ describe('medsymmflow train --engine ort', () => {
       'ort',
       '--seed',
       '5',
-      ...TINY,
+      ...TINY_UNET_ARGS,
       '--out',
       out,
     ]);

@@ -56,3 +56,17 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     );
   });
 }
+
+/** `train` options for a UNet small enough for a quick CLI run (8 channels, 2 levels, no attention). */
+export const TINY_UNET_ARGS: readonly string[] = Object.freeze([
+  '--base-channels',
+  '8',
+  '--channel-mults',
+  '1,2',
+  '--res-blocks',
+  '1',
+  '--attention',
+  'none',
+  '--head-channels',
+  '8',
+]);
