@@ -19,16 +19,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -145,8 +136,9 @@ try {
   const command = `medsymmflow evaluate --model ${id} --dataset ${entry.dataset} --split test --json`;
   const pct = (v) => `${(100 * v).toFixed(1)} %`;
   const names = modelConfig.labels;
-  const calibration = JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')).config.metadata
-    .calibration;
+  // model.json as calibration left it (the card describes this config).
+  const calibratedConfig = JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')).config;
+  const calibration = calibratedConfig.metadata.calibration;
   const validations = state.validations.map((v) => `${v.step}: ${pct(v.accuracy)}`).join(', ');
   const hours = state.elapsedMs / 3.6e6;
   const training = {
@@ -175,7 +167,7 @@ try {
       name: id,
       version: args.version,
       summary: `${entry.description} Trained with MedSymmFlow-TS on the official train split; the checkpoint was selected on the validation split.`,
-      model: JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')).config,
+      model: calibratedConfig,
       data: {
         dataset: entry.dataset,
         splits: info.nSamples,
@@ -202,7 +194,7 @@ try {
             `-n ${args['check-per-class']} --check --out check.png\`).`,
         },
       ],
-      license: `Weights: ${entry.license.data === 'CC BY 4.0' ? 'CC BY 4.0' : entry.license.data}, like the training data (MedMNIST). Data: ${entry.license.data}.`,
+      license: `Weights: ${entry.license.data}, like the training data (MedMNIST). Data: ${entry.license.data}.`,
       citation: entry.citation,
     },
     'selective-prediction.svg',
@@ -234,7 +226,7 @@ try {
       return {
         path: name,
         sha256: createHash('sha256').update(bytes).digest('hex'),
-        bytes: statSync(join(staging, name)).size,
+        bytes: bytes.length,
         role: roleOf(name),
       };
     });
