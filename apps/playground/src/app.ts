@@ -10,17 +10,21 @@
  */
 
 import { DEMO_IMAGES, DEMO_LICENSE } from 'virtual:playground-demo';
-import { type ClassifyResult, generateAsync } from '@medsymmflow/core-flow/flow';
+import { type ClassifyResult, generateAsync, type SolverName } from '@medsymmflow/core-flow/flow';
 import { createRandom } from '@medsymmflow/datasets-medmnist/random';
 import type { OrtWebFlowModel } from '@medsymmflow/exporters/web';
 import {
+  readStoredCalibration,
+  resolveClassificationSettings,
+  type StoredCalibration,
+} from '@medsymmflow/uncertainty';
+import {
   abstainDecision,
-  type Calibration,
   defaultSliderIndex,
+  describeFittedOn,
   formatPercent,
   pickThreshold,
   predictedProbability,
-  readCalibration,
 } from './lib/calibration';
 import { distanceBarsSvg, escapeXml, selectiveCurveSvg } from './lib/charts';
 import type { DemoImage } from './lib/demo-labels';
@@ -39,7 +43,7 @@ const GENERATE_SEED_BASE = 1000;
 interface LoadedModel {
   readonly source: PlaygroundModel;
   readonly model: OrtWebFlowModel;
-  readonly calibration: Calibration;
+  readonly calibration: StoredCalibration;
   readonly curve: SelectiveCurve;
   readonly colours: string[];
 }
@@ -56,9 +60,21 @@ function byId<T extends HTMLElement>(doc: Document, id: string): T {
   return element as T;
 }
 
-function intParam(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+function intParam<F>(
+  params: URLSearchParams,
+  name: string,
+  fallback: F,
+  min: number,
+  max: number,
+): number | F {
   const value = Number(params.get(name));
   return params.has(name) && Number.isInteger(value) && value >= min && value <= max ? value : fallback;
+}
+
+/** A whole number typed into a settings field, or `undefined` when it is empty or invalid. */
+function intInput(input: HTMLInputElement): number | undefined {
+  const value = Number(input.value);
+  return input.value.trim() !== '' && Number.isInteger(value) && value >= 1 ? value : undefined;
 }
 
 /** Draws RGBA pixels into a canvas of the image's own size (CSS scales it up, pixelated). */
@@ -107,8 +123,9 @@ export async function startPlayground(doc: Document): Promise<void> {
   };
   ui.zooInput.value = zooUrl;
   ui.seed.value = String(intParam(params, 'seed', 0, 0, 2 ** 31 - 1));
-  ui.classifySteps.value = String(intParam(params, 'steps', 1, 1, 50));
-  ui.classifySamples.value = String(intParam(params, 'samples', 1, 1, 16));
+  // Empty = the settings the model's calibration was fitted with (as `medsymmflow classify` without flags).
+  ui.classifySteps.value = String(intParam(params, 'steps', '', 1, 50));
+  ui.classifySamples.value = String(intParam(params, 'samples', '', 1, 16));
   const requestedBackend = params.get('backend') ?? 'auto';
   ui.backendSelect.value = ['auto', 'wasm', 'webgpu'].includes(requestedBackend) ? requestedBackend : 'auto';
 
@@ -259,7 +276,7 @@ export async function startPlayground(doc: Document): Promise<void> {
       loaded = {
         source,
         model,
-        calibration: readCalibration(model.config.metadata),
+        calibration: readStoredCalibration(model.config.metadata),
         curve: readSelectiveCurve(source.entry.metrics),
         colours: classColours(model.maskPlugin),
       };
@@ -344,7 +361,7 @@ export async function startPlayground(doc: Document): Promise<void> {
       `<small>${
         decision.kind === 'unknown'
           ? escapeXml(decision.reason)
-          : `Abstains when the uncertainty exceeds ${decision.threshold.toFixed(4)}, the threshold fitted on ${escapeXml(calibration.fittedOn ?? 'validation')} to reach ${target} accuracy.`
+          : `Abstains when the uncertainty exceeds ${decision.threshold.toFixed(4)}, the threshold fitted on ${escapeXml(describeFittedOn(calibration) ?? 'validation')} to reach ${target} accuracy.`
       }</small>`;
     abstain.querySelector('input')?.addEventListener('input', (event) => {
       sliderIndex = Number((event.target as HTMLInputElement).value);
@@ -423,10 +440,15 @@ export async function startPlayground(doc: Document): Promise<void> {
         model.config.imageChannels,
         model.config.normalization,
       );
+      const settings = resolveClassificationSettings(
+        { steps: intInput(ui.classifySteps), samples: intInput(ui.classifySamples) },
+        loaded.calibration,
+      );
       const result = await model.classify({
         images: decoded.input,
-        steps: Number(ui.classifySteps.value) || 1,
-        numSamples: Number(ui.classifySamples.value) || 1,
+        solver: settings.solver as SolverName,
+        steps: settings.steps,
+        numSamples: settings.samples,
         random: createRandom(Number(ui.seed.value) || 0),
         returnMasks: true,
       });
@@ -434,7 +456,10 @@ export async function startPlayground(doc: Document): Promise<void> {
       lastResult = { image: decoded, result };
       clearError();
       renderResult();
-      setStatus(`${loaded.source.entry.id}: classified ${image.name}`);
+      setStatus(
+        `${loaded.source.entry.id}: classified ${image.name} (${settings.solver}, ${settings.steps} step` +
+          `${settings.steps === 1 ? '' : 's'}, ${settings.samples} noise mask${settings.samples === 1 ? '' : 's'})`,
+      );
     } catch (error) {
       if (token !== classifyToken) return;
       ui.result.dataset.status = lastResult ? 'stale' : 'empty';

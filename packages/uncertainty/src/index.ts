@@ -73,6 +73,17 @@ export {
   type SelectivePredictionPoint,
   selectivePrediction,
 } from './selective-prediction';
+// Calibration stored with a model (config.metadata.calibration)
+export {
+  type ClassificationSettings,
+  calibrationMismatch,
+  DEFAULT_CLASSIFICATION_SETTINGS,
+  readStoredCalibration,
+  resolveClassificationSettings,
+  type StoredCalibration,
+  type StoredThreshold,
+  storedThresholdFor,
+} from './stored-calibration';
 
 // Version
 export { version } from './version';

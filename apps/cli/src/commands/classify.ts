@@ -10,10 +10,17 @@
  */
 
 import { resolve } from 'node:path';
-import type { ResolvedFlowModelConfig } from '@medsymmflow/core-flow';
+import { type ResolvedFlowModelConfig, SOLVERS, type SolverName } from '@medsymmflow/core-flow';
 import { createRandom } from '@medsymmflow/datasets-medmnist';
 import type { OrtFlowModel } from '@medsymmflow/exporters';
-import { distanceProbabilities } from '@medsymmflow/uncertainty';
+import {
+  calibrationMismatch,
+  distanceProbabilities,
+  readStoredCalibration,
+  resolveClassificationSettings,
+  type StoredCalibration,
+  storedThresholdFor,
+} from '@medsymmflow/uncertainty';
 import { type Command, Option } from 'commander';
 import sharp, { type OutputInfo } from 'sharp';
 import type { CliContext } from '../lib/context';
@@ -30,8 +37,12 @@ export interface ClassifyCommandOptions {
   model: string;
   runtime: Runtime;
   targetAcc: number;
-  steps: number;
-  samples: number;
+  /** Unset: the model's calibrated setting, else 1. */
+  steps?: number;
+  /** Unset: the model's calibrated setting, else euler. */
+  solver?: SolverName;
+  /** Unset: the model's calibrated setting, else 1. */
+  samples?: number;
   seed: number;
   engine?: string;
   zooUrl?: string;
@@ -40,51 +51,33 @@ export interface ClassifyCommandOptions {
   quiet?: boolean;
 }
 
-/** Calibration a model may carry in `config.metadata.calibration`. */
-export interface StoredCalibration {
+/** What `classify` takes from the calibration stored with the model, with notes on what is missing. */
+export interface ClassifyCalibration {
   temperature: number | null;
   threshold: number | null;
   notes: string[];
 }
 
-/** Reads the temperature and the rejection threshold for `targetAccuracy` from the model's metadata. */
-export function readCalibration(config: ResolvedFlowModelConfig, targetAccuracy: number): StoredCalibration {
+/**
+ * Reads the temperature and the rejection threshold for `targetAccuracy` from the model's metadata
+ * (`readStoredCalibration` of @medsymmflow/uncertainty) and says why either is `null`.
+ */
+export function readCalibration(calibration: StoredCalibration, targetAccuracy: number): ClassifyCalibration {
   const notes: string[] = [];
-  const calibration = (config.metadata as { calibration?: unknown }).calibration as
-    | { temperature?: unknown; rejectionThresholds?: unknown }
-    | undefined;
-  let temperature: number | null = null;
-  if (typeof calibration?.temperature === 'number' && calibration.temperature > 0) {
-    temperature = calibration.temperature;
-  } else {
+  const { temperature } = calibration;
+  if (temperature === null) {
     notes.push(
       'the model stores no calibration temperature (metadata.calibration.temperature): probability is null',
     );
   }
-  let threshold: number | null = null;
-  const entries = Array.isArray(calibration?.rejectionThresholds) ? calibration.rejectionThresholds : [];
-  const match = entries.find(
-    (e: { targetAccuracy?: unknown; threshold?: unknown }) =>
-      typeof e?.targetAccuracy === 'number' &&
-      Math.abs(e.targetAccuracy - targetAccuracy) < 1e-9 &&
-      typeof e.threshold === 'number',
-  ) as { threshold: number } | undefined;
-  const unreachable = entries.find(
-    (e: { targetAccuracy?: unknown; threshold?: unknown }) =>
-      typeof e?.targetAccuracy === 'number' &&
-      Math.abs(e.targetAccuracy - targetAccuracy) < 1e-9 &&
-      e.threshold === null,
-  );
-  if (match) threshold = match.threshold;
-  else if (unreachable) {
+  const entry = storedThresholdFor(calibration, targetAccuracy);
+  if (entry?.threshold === null) {
     notes.push(
       `the model did not reach ${targetAccuracy} accuracy on its validation split at any coverage, so no ` +
         'threshold decides for it: abstain is null (pick a lower --target-acc)',
     );
-  } else {
-    const available = entries
-      .map((e: { targetAccuracy?: unknown }) => e?.targetAccuracy)
-      .filter((t: unknown) => typeof t === 'number');
+  } else if (!entry) {
+    const available = calibration.thresholds.map((e) => e.targetAccuracy);
     notes.push(
       `the model stores no rejection threshold for --target-acc ${targetAccuracy}` +
         (available.length
@@ -93,7 +86,7 @@ export function readCalibration(config: ResolvedFlowModelConfig, targetAccuracy:
         ': abstain is null',
     );
   }
-  return { temperature, threshold, notes };
+  return { temperature, threshold: entry?.threshold ?? null, notes };
 }
 
 /** Decodes an image file and converts it to the model's size, channels and pixel range (NHWC). */
@@ -138,16 +131,21 @@ async function classifyCommand(
     const per = model.config.imageSize * model.config.imageSize * model.config.imageChannels;
     const images = new Float32Array(files.length * per);
     for (const [i, file] of files.entries()) images.set(await readImageForModel(file, model.config), i * per);
+    const stored = readStoredCalibration(model.config.metadata);
+    const settings = resolveClassificationSettings(options, stored);
     if (options.runtime === 'ort') ortModel = await toOrtModel(model, dir);
     const result = await (ortModel ?? model).classify({
       images,
-      steps: options.steps,
-      numSamples: options.samples,
+      steps: settings.steps,
+      solver: settings.solver as SolverName,
+      numSamples: settings.samples,
       random: createRandom(options.seed),
     });
     const labels = model.config.labels;
     const k = result.numClasses;
-    const calibration = readCalibration(model.config, options.targetAcc);
+    const calibration = readCalibration(stored, options.targetAcc);
+    const mismatch = calibrationMismatch(stored, settings);
+    if (mismatch) calibration.notes.push(mismatch);
     const probabilities =
       calibration.temperature === null
         ? null
@@ -171,6 +169,7 @@ async function classifyCommand(
       const report = {
         model: zooId ?? resolve(dir),
         runtime: options.runtime,
+        ...settings,
         targetAccuracy: options.targetAcc,
         temperature: calibration.temperature,
         threshold: calibration.threshold,
@@ -225,8 +224,22 @@ export const classifyCommands: CommandGroup = {
         parseNumber('--target-acc', (v) => v > 0 && v <= 1, 'an accuracy in (0, 1]'),
         0.95,
       )
-      .option('--steps <n>', 'Euler steps from t = 1 to t = 0', parsePositiveInteger('--steps'), 1)
-      .option('--samples <n>', 'mask-noise samples per image', parsePositiveInteger('--samples'), 1)
+      .option(
+        '--steps <n>',
+        "solver steps from t = 1 to t = 0 (default: the model's calibrated setting, else 1)",
+        parsePositiveInteger('--steps'),
+      )
+      .addOption(
+        new Option(
+          '--solver <name>',
+          "ODE solver (default: the model's calibrated setting, else euler)",
+        ).choices(Object.keys(SOLVERS)),
+      )
+      .option(
+        '--samples <n>',
+        "mask-noise samples per image, distances averaged (default: the model's calibrated setting, else 1)",
+        parsePositiveInteger('--samples'),
+      )
       .option('--seed <n>', 'seed of the mask noise', parseCount('--seed'), 0)
       .option('--engine <name>', 'tfjs engine (default: best available)')
       .option('--zoo-url <url>', 'zoo to pull a model id from (default: the library resolution order)')

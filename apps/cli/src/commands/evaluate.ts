@@ -22,12 +22,16 @@ import {
 import type { OrtFlowModel } from '@medsymmflow/exporters';
 import {
   aurc,
+  type ClassificationSettings,
+  calibrationMismatch,
   correctness,
   distanceAuc,
   distanceProbabilities,
   expectedCalibrationError,
   fitRejectionThreshold,
   fitTemperature,
+  readStoredCalibration,
+  resolveClassificationSettings,
   selectivePrediction,
   selectivePredictionSvg,
 } from '@medsymmflow/uncertainty';
@@ -52,9 +56,12 @@ export interface EvaluateCommandOptions {
   download: boolean;
   /** `false` with `--no-strict`. */
   strict: boolean;
-  steps: number;
-  solver: SolverName;
-  samples: number;
+  /** Unset: the model's calibrated setting, else 1. */
+  steps?: number;
+  /** Unset: the model's calibrated setting, else euler. */
+  solver?: SolverName;
+  /** Unset: the model's calibrated setting, else 1. */
+  samples?: number;
   batchSize: number;
   seed: number;
   limit?: number;
@@ -74,8 +81,9 @@ export const CALIBRATION_TARGET_ACCURACIES = Object.freeze([0.9, 0.95, 0.99]);
 
 /**
  * Fits the temperature of the distance softmax and the rejection thresholds on this split's results and stores
- * them in the model's `model.json` as `config.metadata.calibration` (written atomically), where `classify`
- * reads them. Thresholds a target cannot reach are stored as null.
+ * them in the model's `model.json` as `config.metadata.calibration` (written atomically), with the
+ * classification settings they were fitted with, where `classify`, `evaluate` and the playground read them
+ * (and classify with those settings by default). Thresholds a target cannot reach are stored as null.
  */
 async function storeCalibration(
   modelDir: string,
@@ -87,6 +95,7 @@ async function storeCalibration(
     uncertainty: ArrayLike<number>;
     correct: Uint8Array;
     numClasses: number;
+    classification: ClassificationSettings;
   },
 ) {
   const temperature = fitTemperature(fit.distances, fit.labels, fit.numClasses);
@@ -102,6 +111,7 @@ async function storeCalibration(
   const calibration = {
     temperature: temperature.temperature,
     fittedOn: { dataset: fit.dataset, split: 'val', n: fit.n },
+    classification: fit.classification,
     rejectionThresholds,
   };
   const path = join(modelDir, 'model.json');
@@ -109,13 +119,6 @@ async function storeCalibration(
   saved.config.metadata = { ...(saved.config.metadata ?? {}), calibration };
   await writeFileAtomic(path, `${JSON.stringify(saved, null, 2)}\n`);
   return calibration;
-}
-
-/** The distance-softmax temperature `--calibrate` stored in a model's metadata, if any. */
-export function storedTemperature(metadata: unknown): number | undefined {
-  const calibration = (metadata as { calibration?: { temperature?: unknown } } | undefined)?.calibration;
-  const t = calibration?.temperature;
-  return typeof t === 'number' && Number.isFinite(t) && t > 0 ? t : undefined;
 }
 
 /** Runtimes of `evaluate`: ONNX Runtime (default) or core-flow's tfjs engine. */
@@ -152,6 +155,10 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
   const { dir, zooId, model } = await openModel(context, options);
   let ortModel: OrtFlowModel | undefined;
   try {
+    const stored = readStoredCalibration(model.config.metadata);
+    const settings = resolveClassificationSettings(options, stored);
+    const mismatch = options.calibrate ? null : calibrationMismatch(stored, settings);
+    if (mismatch && !options.quiet && !options.json) context.stderr.write(`note: ${mismatch}\n`);
     const flag = options.dataset ?? model.config.dataset;
     if (!flag) {
       throw new UsageError(
@@ -224,9 +231,9 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     try {
       result = await (ortModel ?? model).classify({
         images,
-        steps: options.steps,
-        solver: options.solver,
-        numSamples: options.samples,
+        steps: settings.steps,
+        solver: settings.solver as SolverName,
+        numSamples: settings.samples,
         batchSize: options.batchSize,
         random: createRandom(options.seed),
         onProgress: (event) => bar?.update(event.done),
@@ -247,7 +254,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     const risk = aurc(result.uncertainty, correct);
     const curve = selectivePrediction(result.uncertainty, correct);
     // ECE of the distance softmax at the temperature fitted on validation (1 before calibration).
-    const temperature = storedTemperature(model.config.metadata) ?? 1;
+    const temperature = stored.temperature ?? 1;
     const ece = expectedCalibrationError(
       distanceProbabilities(result.distances, numClasses, temperature),
       labels,
@@ -270,9 +277,9 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       })),
       model: zooId ?? resolve(dir),
       runtime: options.runtime,
-      solver: options.solver,
-      steps: options.steps,
-      samples: options.samples,
+      solver: settings.solver,
+      steps: settings.steps,
+      samples: settings.samples,
       seed: options.seed,
       seconds,
     };
@@ -305,6 +312,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
           uncertainty: result.uncertainty,
           correct,
           numClasses,
+          classification: settings,
         })
       : undefined;
 
@@ -316,7 +324,8 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     const at = (rate: number) =>
       curve.points.find((p) => Math.abs(p.rejectionRate - rate) < 1e-9)?.accuracy ?? null;
     const lines = [
-      `${info.flag} ${split}: ${n} images, ${options.solver} ${options.steps} step${options.steps === 1 ? '' : 's'}, ` +
+      `${info.flag} ${split}: ${n} images, ${settings.solver} ${settings.steps} step${settings.steps === 1 ? '' : 's'}` +
+        `${settings.samples > 1 ? ` × ${settings.samples} samples` : ''}, ` +
         `${seconds.toFixed(1)} s on ${options.runtime === 'ort' ? 'ONNX Runtime' : 'tfjs'}`,
       `  ACC   ${pct(acc)}`,
       `  AUC   ${pct(auc)}`,
@@ -359,13 +368,21 @@ export const evaluateCommands: CommandGroup = {
       .option('--root <dir>', 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist)')
       .option('--no-download', 'fail instead of downloading a dataset file missing from the folder')
       .option('--no-strict', 'accept a dataset file whose split sizes differ from the official ones')
-      .option('--steps <n>', 'solver steps from t = 1 to t = 0', parsePositiveInteger('--steps'), 1)
-      .addOption(new Option('--solver <name>', 'ODE solver').choices(Object.keys(SOLVERS)).default('euler'))
+      .option(
+        '--steps <n>',
+        "solver steps from t = 1 to t = 0 (default: the model's calibrated setting, else 1)",
+        parsePositiveInteger('--steps'),
+      )
+      .addOption(
+        new Option(
+          '--solver <name>',
+          "ODE solver (default: the model's calibrated setting, else euler)",
+        ).choices(Object.keys(SOLVERS)),
+      )
       .option(
         '--samples <n>',
-        'mask-noise samples per image (distances are averaged)',
+        "mask-noise samples per image, distances averaged (default: the model's calibrated setting, else 1)",
         parsePositiveInteger('--samples'),
-        1,
       )
       .option('--batch-size <n>', 'images per network call', parsePositiveInteger('--batch-size'), 32)
       .option('--seed <n>', 'seed of the mask noise', parseCount('--seed'), 0)

@@ -323,6 +323,58 @@ describe('medsymmflow evaluate --calibrate', () => {
     expect(wrongSplit.code).toBe(2);
     expect(wrongSplit.stderr).toMatch(/--calibrate fits .* on the validation split/);
   }, 180_000);
+
+  it('stores the classification settings it was fitted with; evaluate and classify use them unless overridden', async () => {
+    const calibrated = join(temp, 'calibrate-samples');
+    await mkdir(calibrated, { recursive: true });
+    for (const file of await readdir(modelDir)) {
+      await writeFile(join(calibrated, file), await readFile(join(modelDir, file)));
+    }
+    const common = [
+      'evaluate',
+      '--model',
+      calibrated,
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--limit',
+      '40',
+      '--json',
+    ];
+    const fitted = await run([...common, '--split', 'val', '--samples', '3', '--steps', '2', '--calibrate']);
+    expect(fitted.code, fitted.stderr).toBe(0);
+    const stored = JSON.parse(await readFile(join(calibrated, 'model.json'), 'utf8')).config.metadata
+      .calibration;
+    expect(stored.classification).toEqual({ solver: 'euler', steps: 2, samples: 3 });
+
+    // Without flags, evaluate classifies as the calibration was fitted: same numbers as the fitting run.
+    const again = await run([...common, '--split', 'val']);
+    expect(again.code, again.stderr).toBe(0);
+    const [a, b] = [JSON.parse(fitted.stdout), JSON.parse(again.stdout)];
+    expect({ steps: b.steps, samples: b.samples, solver: b.solver }).toEqual(stored.classification);
+    expect(b.acc).toBe(a.acc);
+    expect(b.auc).toBe(a.auc);
+    // An explicit flag wins.
+    const one = JSON.parse((await run([...common, '--split', 'val', '--samples', '1'])).stdout);
+    expect({ steps: one.steps, samples: one.samples }).toEqual({ steps: 2, samples: 1 });
+
+    const grey = join(temp, 'grey-samples.png');
+    await sharp({ create: { width: 28, height: 28, channels: 3, background: { r: 120, g: 120, b: 120 } } })
+      .png()
+      .toFile(grey);
+    const byDefault = JSON.parse((await run(['classify', '--model', calibrated, grey, '--json'])).stdout);
+    expect({ solver: byDefault.solver, steps: byDefault.steps, samples: byDefault.samples }).toEqual(
+      stored.classification,
+    );
+    expect(byDefault.notes.join(' ')).not.toMatch(/calibration was fitted with/);
+    const overridden = JSON.parse(
+      (await run(['classify', '--model', calibrated, grey, '--json', '--samples', '1'])).stdout,
+    );
+    expect(overridden.samples).toBe(1);
+    expect(overridden.notes.join(' ')).toMatch(
+      /fitted with euler, 2 step\(s\), 3 sample\(s\).*--samples override/,
+    );
+    expect(overridden.images[0].distances).not.toEqual(byDefault.images[0].distances);
+  }, 180_000);
 });
 
 describe('medsymmflow sample', () => {

@@ -1,62 +1,22 @@
 /**
- * @file Calibration stored with a model (`config.metadata.calibration`, written by
- * `medsymmflow evaluate --split val --calibrate`): the distance-softmax temperature and the rejection
- * thresholds per target accuracy. Same reading and same decisions as `medsymmflow classify`:
- * probability = temperature-scaled softmax of −distances; abstain = uncertainty > threshold.
+ * @file Decisions from the calibration stored with a model (`config.metadata.calibration`, read by
+ * `readStoredCalibration` of @medsymmflow/uncertainty, as `medsymmflow classify` does): the slider's
+ * thresholds, probability = temperature-scaled softmax of −distances; abstain = uncertainty > threshold.
  * @module lib/calibration
  */
-import { distanceProbabilities } from '@medsymmflow/uncertainty';
-
-/** One stored rejection threshold. */
-export interface StoredThreshold {
-  /** Accuracy the threshold was fitted to reach on the validation split. */
-  readonly targetAccuracy: number;
-  /** Uncertainty above which to abstain; `null` when the target was not reachable on validation. */
-  readonly threshold: number | null;
-  /** Share of validation images kept at this threshold, when stored. */
-  readonly coverage?: number;
-}
-
-/** The calibration the page can use. */
-export interface Calibration {
-  /** Softmax temperature, or `null` when the model stores none. */
-  readonly temperature: number | null;
-  /** Thresholds sorted by target accuracy (may be empty). */
-  readonly thresholds: readonly StoredThreshold[];
-  /** Where the numbers come from, e.g. `pneumoniamnist val, n = 524`. */
-  readonly fittedOn: string | null;
-}
+import {
+  distanceProbabilities,
+  type StoredCalibration,
+  type StoredThreshold,
+} from '@medsymmflow/uncertainty';
 
 /** The default target accuracy, as `medsymmflow classify --target-acc`. */
 export const DEFAULT_TARGET_ACCURACY = 0.95;
 
-/** Reads `config.metadata.calibration`, keeping only well-formed entries. */
-export function readCalibration(metadata: unknown): Calibration {
-  const calibration = (metadata as { calibration?: Record<string, unknown> } | undefined)?.calibration;
-  const temperature =
-    typeof calibration?.temperature === 'number' && calibration.temperature > 0
-      ? calibration.temperature
-      : null;
-  const entries = Array.isArray(calibration?.rejectionThresholds) ? calibration.rejectionThresholds : [];
-  const thresholds = entries
-    .filter(
-      (e: Partial<StoredThreshold> | null) =>
-        typeof e?.targetAccuracy === 'number' && (typeof e.threshold === 'number' || e.threshold === null),
-    )
-    .map((e: StoredThreshold) => ({
-      targetAccuracy: e.targetAccuracy,
-      threshold: e.threshold,
-      ...(typeof e.coverage === 'number' ? { coverage: e.coverage } : {}),
-    }))
-    .sort((a: StoredThreshold, b: StoredThreshold) => a.targetAccuracy - b.targetAccuracy);
-  const fitted = calibration?.fittedOn as { dataset?: string; split?: string; n?: number } | undefined;
-  return {
-    temperature,
-    thresholds,
-    fittedOn: fitted
-      ? `${fitted.dataset ?? 'dataset'} ${fitted.split ?? ''}, n = ${fitted.n ?? '?'}`.replace(' ,', ',')
-      : null,
-  };
+/** `pneumoniamnist val, n = 524`, or `null` when the calibration does not say where it was fitted. */
+export function describeFittedOn(calibration: StoredCalibration): string | null {
+  const f = calibration.fittedOn;
+  return f ? `${f.dataset} ${f.split}, n = ${f.n}` : null;
 }
 
 /**
