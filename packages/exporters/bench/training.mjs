@@ -2,8 +2,10 @@
 /**
  * Training throughput of the default UNet (base 32, mults 1,2,2, attention at 7 px, 28×28, 1 image + 3 mask
  * channels, batch 64, 2 threads) with core-flow's `train()`, in one run:
- *   - ort:        the ONNX Runtime gradient engine of this package (one batch-64 step per session run,
- *                 intra-op threads = BENCH_THREADS or the machine's cores);
+ *   - ort:        the ONNX Runtime gradient engine of this package as `train` uses it by default: two
+ *                 sessions in worker threads, 32 images each, the cores divided between them;
+ *   - ort-main:   the same engine with `workers: 0`: one batch-64 session run on the main thread with every
+ *                 core (intra-op threads = BENCH_THREADS or the machine's cores);
  *   - tfjs-wasm:  core-flow's wasm engine with 2 gradient workers (micro-batches of 32; one thread each);
  *   - pytorch:    the parity-checked PyTorch CPU reference (bench/pytorch), torch.set_num_threads(2).
  * Each of our engines runs in its own child process, so peak RSS is its own. Every timed step includes
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     'skip-pytorch': { type: 'boolean', default: false },
     'skip-tfjs': { type: 'boolean', default: false },
+    'skip-ort-main': { type: 'boolean', default: false },
   },
 });
 const STEPS = Number(args.steps);
@@ -79,28 +82,31 @@ async function runChild(which) {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 50);
   const threads = Number(process.env.BENCH_THREADS ?? 0);
+  const isOrt = which === 'ort' || which === 'ort-main';
   let profiler;
-  const gradientEngine =
-    which === 'ort'
-      ? (() => {
-          const engine = createOrtGradientEngine({ threads, profilePrefix: args.profile });
-          return {
-            name: engine.name,
-            async createComputer(setup) {
-              profiler = await engine.createComputer(setup);
-              return profiler;
-            },
-          };
-        })()
-      : undefined;
+  const gradientEngine = isOrt
+    ? (() => {
+        const engine = createOrtGradientEngine({
+          ...(which === 'ort-main' ? { workers: 0, threads } : {}),
+          profilePrefix: args.profile,
+        });
+        return {
+          name: engine.name,
+          async createComputer(setup) {
+            profiler = await engine.createComputer(setup);
+            return profiler;
+          },
+        };
+      })()
+    : undefined;
   const stepEnds = [];
   const started = performance.now();
   const result = await train({
     data,
     engine: 'wasm',
-    workers: which === 'ort' ? 0 : 2,
+    workers: isOrt ? 0 : 2,
     batchSize: BATCH,
-    microBatchSize: which === 'ort' ? BATCH : 32,
+    microBatchSize: isOrt ? BATCH : 32,
     epochs: 1,
     seed: 0,
     ...(gradientEngine ? { gradientEngine } : {}),
@@ -108,7 +114,8 @@ async function runChild(which) {
       if (e.type === 'step') stepEnds.push(performance.now());
     },
   });
-  const profileFiles = which === 'ort' ? (profiler?.endProfiling?.() ?? []) : [];
+  const profileFiles = isOrt ? ((await profiler?.endProfiling?.()) ?? []) : [];
+  const ortConfig = profiler?.config;
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage().rss, process.resourceUsage().maxRSS * 1024);
   result.model.dispose();
@@ -126,8 +133,8 @@ async function runChild(which) {
     imagesPerSecond: BATCH / secondsPerStep,
     peakRssBytes: peakRss,
     finalLoss: result.losses.at(-1),
-    ...(which === 'ort'
-      ? { threads: threads || os.availableParallelism() }
+    ...(isOrt
+      ? { workers: ortConfig.workers, threadsPerSession: ortConfig.threads }
       : { workers: 2, microBatchSize: 32 }),
     ...(profileFiles.length > 0
       ? { profile: await profileBreakdown(profileFiles.at(-1)), profileFiles }
@@ -146,7 +153,7 @@ function spawnChild(which) {
       '--warmup',
       String(WARMUP),
     ];
-    if (args.profile && which === 'ort') argv.push('--profile', args.profile);
+    if (args.profile && which.startsWith('ort')) argv.push('--profile', args.profile);
     const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (c) => {
@@ -170,6 +177,14 @@ const log = (line) => process.stderr.write(`${line}\n`);
 log(`ORT engine: ${WARMUP} warm-up + ${STEPS} timed steps of batch ${BATCH} …`);
 const ort = await spawnChild('ort');
 log(`  ${ort.imagesPerSecond.toFixed(1)} img/s, peak RSS ${(ort.peakRssBytes / 2 ** 30).toFixed(2)} GiB`);
+let ortMain;
+if (!args['skip-ort-main']) {
+  log('ORT engine, one session on the main thread (workers: 0) …');
+  ortMain = await spawnChild('ort-main');
+  log(
+    `  ${ortMain.imagesPerSecond.toFixed(1)} img/s, peak RSS ${(ortMain.peakRssBytes / 2 ** 30).toFixed(2)} GiB`,
+  );
+}
 let tfjs;
 if (!args['skip-tfjs']) {
   log('tfjs-wasm engine (2 workers) …');
@@ -188,7 +203,8 @@ const training = {
     'train() throughput of the default UNet (base 32, mults 1,2,2, attention at 7 px, 28×28, 1 image + 3 mask ' +
     'channels), batch 64, 2 threads; each step includes AdamW and EMA; img/s = 64 / median step time after ' +
     `${WARMUP} warm-up steps. ORT = ONNX Runtime gradient engine ` +
-    '(@medsymmflow/exporters), tfjs-wasm = core-flow wasm engine with 2 gradient workers, PyTorch = bench/pytorch reference.',
+    '(@medsymmflow/exporters) as train() uses it (2 sessions in worker threads, 1 thread and 32 images each), ' +
+    'ORT main thread = the same engine with workers: 0 (one 2-thread session, 64 images), tfjs-wasm = core-flow wasm engine with 2 gradient workers, PyTorch = bench/pytorch reference.',
   date: new Date().toISOString(),
   cpu: os.cpus()[0]?.model ?? 'unknown',
   cores: os.availableParallelism(),
@@ -196,6 +212,7 @@ const training = {
   loadAverageAtEnd: os.loadavg(),
   node: process.version,
   ort_img_s: ort.imagesPerSecond,
+  ort_main_thread_img_s: ortMain?.imagesPerSecond ?? null,
   tfjs_wasm_img_s: tfjs?.imagesPerSecond ?? null,
   pytorch_img_s: pytorch?.train_img_s ?? null,
   ratio_ort_vs_pytorch: pytorch ? ort.imagesPerSecond / pytorch.train_img_s : null,
@@ -205,6 +222,7 @@ const training = {
   pytorch_peak_rss_bytes: pytorch ? Math.round(pytorch.peak_rss_mb * 2 ** 20) : null,
   goals: { ratio_ort_vs_pytorch: 1.5, ort_peak_rss_bytes_below: 4 * 2 ** 30 },
   ort,
+  ort_main_thread: ortMain ?? null,
   tfjs_wasm: tfjs ?? null,
   pytorch: pytorch
     ? {

@@ -301,7 +301,12 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     seed: options.seed,
     workers: choice.workers,
     ...(choice.ort
-      ? { engine: ORT_TFJS_ENGINE, gradientEngine: createOrtGradientEngine() }
+      ? {
+          engine: ORT_TFJS_ENGINE,
+          gradientEngine: createOrtGradientEngine(
+            choice.workers === undefined ? {} : { workers: choice.workers },
+          ),
+        }
       : { engine: choice.engine }),
     outDir: options.out,
     resume: options.resume,
@@ -398,7 +403,7 @@ export interface TrainEngineChoice {
   engine: string | undefined;
   /** True when ONNX Runtime computes the gradients. */
   ort: boolean;
-  /** Worker threads to pass to `train()`. */
+  /** Gradient worker threads (`train()`'s for tfjs engines, the ONNX Runtime engine's sessions for ort). */
   workers: number | undefined;
   /** Notes for the start line (fallbacks, ignored options). */
   notes: string[];
@@ -415,43 +420,25 @@ async function ortAvailability(): Promise<{ ok: true } | { ok: false; reason: st
 }
 
 /**
- * Picks the gradient engine: `--engine ort` requires ONNX Runtime (workers are not used with it: it runs
- * multi-threaded on the main thread); without `--engine` ONNX Runtime is used when it loads and
- * `--workers` is not given, else the tfjs default.
+ * Picks the gradient engine: `--engine ort` requires ONNX Runtime; without `--engine` ONNX Runtime is used
+ * when it loads, else the tfjs default. `--workers` applies to either: worker threads each computing a share
+ * of the batch (ONNX Runtime: one session per worker; 0 = one session on the main thread).
  */
 export async function chooseTrainEngine(
   options: Pick<TrainCommandOptions, 'engine' | 'workers'>,
   available: () => Promise<{ ok: true } | { ok: false; reason: string }> = ortAvailability,
 ): Promise<TrainEngineChoice> {
-  if (options.engine === 'ort') {
-    if (options.workers !== undefined && options.workers > 0) {
-      throw new UsageError(
-        `--engine ort runs on the main thread (ONNX Runtime uses every core itself); got --workers ${options.workers}.`,
-        'Drop --workers (or pass --workers 0) with --engine ort, or pick a tfjs engine such as --engine wasm.',
-      );
-    }
-    const status = await available();
-    if (!status.ok) {
-      throw new UsageError(
-        `--engine ort needs onnxruntime-node, which did not load: ${status.reason}`,
-        `Pick a tfjs engine instead: --engine ${TRAIN_ENGINE_CHOICES.filter((e) => e !== 'ort').join('|')}.`,
-      );
-    }
-    return { engine: 'ort', ort: true, workers: 0, notes: [] };
-  }
-  if (options.engine !== undefined) {
+  if (options.engine !== undefined && options.engine !== 'ort') {
     return { engine: options.engine, ort: false, workers: options.workers, notes: [] };
   }
-  if (options.workers !== undefined && options.workers > 0) {
-    return {
-      engine: undefined,
-      ort: false,
-      workers: options.workers,
-      notes: ['--workers given: tfjs engine with worker threads (ONNX Runtime trains on the main thread)'],
-    };
-  }
   const status = await available();
-  if (status.ok) return { engine: 'ort', ort: true, workers: 0, notes: [] };
+  if (status.ok) return { engine: 'ort', ort: true, workers: options.workers, notes: [] };
+  if (options.engine === 'ort') {
+    throw new UsageError(
+      `--engine ort needs onnxruntime-node, which did not load: ${status.reason}`,
+      `Pick a tfjs engine instead: --engine ${TRAIN_ENGINE_CHOICES.filter((e) => e !== 'ort').join('|')}.`,
+    );
+  }
   return {
     engine: undefined,
     ort: false,
@@ -576,14 +563,15 @@ export const trainCommands: CommandGroup = {
       )
       .option(
         '--workers <n>',
-        'gradient worker threads of tfjs engines; 0 = main thread (default min(2, cores); not with ort)',
+        'gradient worker threads, each on a share of the batch (ort: one ONNX Runtime session each); 0 = main ' +
+          'thread (default min(2, cores))',
         parseCount('--workers'),
       )
       .addOption(
         new Option(
           '--engine <name>',
           'gradient engine: ort = ONNX Runtime (validation and saving on wasm), or a tfjs engine ' +
-            '(default: ort when onnxruntime-node loads and --workers is not given, else the best tfjs engine)',
+            '(default: ort when onnxruntime-node loads, else the best tfjs engine)',
         ).choices(TRAIN_ENGINE_CHOICES),
       )
       .option(

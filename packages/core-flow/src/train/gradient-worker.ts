@@ -57,7 +57,7 @@ port.on('message', async (request: WorkerRequest) => {
     } else if (request.type === 'step') {
       if (!computer) throw new Error('gradient worker received a step before init');
       for (const g of grads) g.fill(0);
-      const sums = computer.compute(params, request.input, grads);
+      const sums = await computer.compute(params, request.input, grads);
       reply({ type: 'done', id: request.id, sums });
     }
   } catch (error) {

@@ -59,12 +59,12 @@ describe('shard gradients', () => {
     // Reference: the whole batch in one pass (micro-batch 8).
     const whole = createShardGradientComputer(engine, { ...setup, microBatchSize: 8 });
     const ref = sizes.map((n) => new Float32Array(n));
-    const refSums = whole.compute(params, input, ref);
+    const refSums = await whole.compute(params, input, ref);
 
     // Same thread, micro-batches of 3 (3 + 3 + 2), accumulated.
     const micro = createShardGradientComputer(engine, setup);
     const acc = sizes.map((n) => new Float32Array(n));
-    const microSums = micro.compute(params, input, acc);
+    const microSums = await micro.compute(params, input, acc);
     expect(microSums.loss / 8).toBeCloseTo(refSums.loss / 8, 5);
 
     // Two workers, shards of 5 and 3.

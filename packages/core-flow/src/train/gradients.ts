@@ -64,7 +64,16 @@ export interface ShardGradientComputer {
    * Adds `Σ nᵢ·∇Lᵢ` of the shard into `gradSums` (one array per parameter spec, not cleared here)
    * and returns the loss sums.
    */
-  compute(params: readonly Float32Array[], input: ShardInput, gradSums: readonly Float32Array[]): ShardSums;
+  compute(
+    params: readonly Float32Array[],
+    input: ShardInput,
+    gradSums: readonly Float32Array[],
+  ): ShardSums | Promise<ShardSums>;
+  /**
+   * Worker threads the computer spreads a shard over (reported in the trainer's events); omitted or 0 = it
+   * computes on the calling thread.
+   */
+  readonly workers?: number;
   /** Frees what the computer holds (sessions, graphs); called once when training ends. */
   dispose?(): void;
 }

@@ -357,11 +357,12 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
   };
   let pool: GradientPool | undefined;
   let local: ShardGradientComputer | undefined;
-  const workers = cfg.gradientEngine ? 0 : cfg.workers;
+  let workers = cfg.gradientEngine ? 0 : cfg.workers;
   const engineName = cfg.gradientEngine?.name ?? resolved.name;
   try {
     if (cfg.gradientEngine) {
       local = await cfg.gradientEngine.createComputer(setup);
+      workers = local.workers ?? 0;
     } else if (workers > 0) {
       pool = await createGradientPool({
         size: cfg.workers,
@@ -491,7 +492,8 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
           }
         }
       } else {
-        sums = shards.map((shard) => local!.compute(params, shard, grads));
+        sums = [];
+        for (const shard of shards) sums.push(await local!.compute(params, shard, grads));
       }
       scaleArrays(grads, 1 / n);
       const total = (key: keyof ShardSums) => sums.reduce((a, s) => a + s[key], 0) / n;

@@ -125,7 +125,7 @@ async function parity(unetConfig: UNetConfig, n: number, seed: number) {
   });
   try {
     const sums = unet.paramSpecs.map((s) => new Float32Array(s.shape.reduce((p, d) => p * d, 1)));
-    const result = computer.compute(
+    const result = await computer.compute(
       unet.paramSpecs.map((s) => paramData[s.name]),
       input,
       sums,
@@ -176,7 +176,7 @@ describe('ONNX Runtime training gradients', () => {
         { convWeightGrad, threads: 1 },
       );
       const sums = unet.paramSpecs.map((s) => new Float32Array(s.shape.reduce((p, d) => p * d, 1)));
-      c.compute(
+      await c.compute(
         unet.paramSpecs.map((s) => paramData[s.name]),
         input,
         sums,
@@ -189,12 +189,62 @@ describe('ONNX Runtime training gradients', () => {
     expect(worstRelative(await run('shifted-gemms'), a).rel).toBeLessThan(1e-5);
   });
 
+  it('gives the same loss and gradients on one session and on 2 or 3 worker sessions (data parallel)', async () => {
+    const unet = createUNet({ ...TINY_UNET });
+    const paramData = randomParamData(unet.paramSpecs, 5);
+    const params = unet.paramSpecs.map((s) => paramData[s.name]);
+    const input = shard(5, 8, 5);
+    const run = async (workers: number, n = 5) => {
+      const c = await createOrtGradientComputer(
+        { unet: TINY_UNET, imageShape: [8, 8, 1], maskChannels: 3 },
+        { workers, threads: 1 },
+      );
+      try {
+        expect(c.workers).toBe(workers);
+        const sums = unet.paramSpecs.map((s) => new Float32Array(s.shape.reduce((p, d) => p * d, 1)));
+        const part = n === 5 ? input : shard(n, 8, 6);
+        const result = await c.compute(params, part, sums);
+        return { result, grads: Object.fromEntries(unet.paramSpecs.map((s, i) => [s.name, sums[i]])) };
+      } finally {
+        c.dispose();
+      }
+    };
+    const one = await run(0);
+    for (const workers of [2, 3]) {
+      const many = await run(workers); // 3 + 2 and 2 + 2 + 1 images
+      expect(many.result.n).toBe(5);
+      expect(many.result.loss).toBeCloseTo(one.result.loss, 4);
+      expect(many.result.maskLoss).toBeCloseTo(one.result.maskLoss, 4);
+      expect(worstRelative(many.grads, one.grads).rel).toBeLessThan(1e-4);
+    }
+    // A shard smaller than the pool uses fewer workers.
+    expect((await run(3, 1)).result.n).toBe(1);
+  });
+
+  it('reports a worker failure as a rejected compute, naming the cause', async () => {
+    const c = await createOrtGradientComputer(
+      { unet: TINY_UNET, imageShape: [8, 8, 1], maskChannels: 3 },
+      { workers: 2, threads: 1 },
+    );
+    try {
+      const unet = createUNet({ ...TINY_UNET });
+      const sums = unet.paramSpecs.map((s) => new Float32Array(s.shape.reduce((p, d) => p * d, 1)));
+      const params = unet.paramSpecs.map((s) => new Float32Array(s.shape.reduce((p, d) => p * d, 1)));
+      const bad = { ...shard(2, 8, 1), t: new Float32Array([Number.NaN, Number.NaN]) };
+      await expect(c.compute(params, bad, sums)).rejects.toThrow(/training loss became NaN/);
+    } finally {
+      c.dispose();
+    }
+  });
+
   it('rejects bad options with the valid choices', () => {
     expect(() => resolveOrtTrainingConfig({ convWeightGrad: 'fft' as never })).toThrow(
       /conv-im2col, im2col-gemm, shifted-gemms/,
     );
     expect(() => resolveOrtTrainingConfig({ nchwc: 'yes' as never })).toThrow(TypeError);
     expect(() => resolveOrtTrainingConfig({ threads: -1 })).toThrow(RangeError);
+    expect(() => resolveOrtTrainingConfig({ workers: 1.5 })).toThrow(/'workers' must be an integer/);
+    expect(resolveOrtTrainingConfig({ workers: 0, threads: 3 })).toMatchObject({ workers: 0, threads: 3 });
   });
 
   it('match tfjs autodiff on the default UNet (base 32, mults 1,2,2, 28 px)', async () => {

@@ -1,0 +1,215 @@
+/**
+ * @file Data-parallel ONNX Runtime gradients: worker threads, each holding its own training session, compute
+ * equal parts of a shard; their `n · ∇L` and loss sums add up to the shard's. The weights go to every worker
+ * each step (a copy, or shared when they already live in a SharedArrayBuffer); each worker's gradients
+ * come back as transferred buffers.
+ *
+ * @module training/ort-gradient-pool
+ * @internal
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type {
+  OrtGradientSetup,
+  OrtShardInput,
+  OrtShardSums,
+  ResolvedOrtTrainingConfig,
+} from './ort-gradients.js';
+
+/** Messages to a gradient worker. */
+export type OrtWorkerRequest =
+  | { readonly type: 'init'; readonly setup: OrtGradientSetup; readonly config: ResolvedOrtTrainingConfig }
+  | {
+      readonly type: 'compute';
+      readonly id: number;
+      readonly params: readonly Float32Array[];
+      readonly input: OrtShardInput;
+    }
+  | { readonly type: 'endProfiling'; readonly id: number };
+
+/** Replies of a gradient worker (`id` 0 answers `init`). */
+export type OrtWorkerResponse =
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly sums?: OrtShardSums;
+      readonly grads?: Float32Array[];
+      readonly files?: string[];
+    }
+  | { readonly id: number; readonly ok: false; readonly message: string; readonly stack?: string };
+
+/** The worker pool behind a data-parallel {@link OrtGradientComputer}. */
+export interface OrtGradientPool {
+  readonly size: number;
+  compute(
+    params: readonly Float32Array[],
+    input: OrtShardInput,
+    gradSums: readonly Float32Array[],
+  ): Promise<OrtShardSums>;
+  endProfiling(): Promise<string[]>;
+  dispose(): void;
+}
+
+/** The built worker script: next to this bundle in the package, or in `dist/` when running from source. */
+function resolveWorkerScript(): URL {
+  const candidates = [
+    new URL('./ort-gradient-worker.js', import.meta.url),
+    new URL('../../dist/ort-gradient-worker.js', import.meta.url),
+  ];
+  for (const candidate of candidates) {
+    if (candidate.protocol === 'file:' && existsSync(fileURLToPath(candidate))) return candidate;
+  }
+  throw new Error(
+    `Cannot find the ONNX Runtime gradient worker (looked for ${candidates.map((c) => c.href).join(', ')}). ` +
+      'Build @medsymmflow/exporters (`pnpm build`) or pass { workers: 0 }.',
+  );
+}
+
+/** Splits n images into at most `parts` contiguous ranges whose sizes differ by at most one. */
+export function splitRanges(n: number, parts: number): { start: number; count: number }[] {
+  const k = Math.max(1, Math.min(parts, n));
+  const ranges: { start: number; count: number }[] = [];
+  for (let i = 0, start = 0; i < k; i++) {
+    const count = Math.floor(n / k) + (i < n % k ? 1 : 0);
+    ranges.push({ start, count });
+    start += count;
+  }
+  return ranges;
+}
+
+class GradientWorker {
+  readonly worker: Worker;
+  private readonly pending = new Map<
+    number,
+    { resolve(r: OrtWorkerResponse): void; reject(e: Error): void }
+  >();
+  private nextId = 1;
+  private failure: Error | undefined;
+
+  constructor(script: URL, index: number) {
+    this.worker = new Worker(script, { name: `medsymmflow-ort-gradients-${index}` });
+    this.worker.on('message', (message: OrtWorkerResponse) => {
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      waiter?.resolve(message);
+    });
+    const fail = (error: Error) => {
+      this.failure = error;
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.pending.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => {
+      if (this.pending.size > 0) fail(new Error(`An ONNX Runtime gradient worker exited (code ${code}).`));
+    });
+  }
+
+  async request(message: OrtWorkerRequest, transfer: ArrayBuffer[] = []): Promise<OrtWorkerResponse> {
+    if (this.failure) throw this.failure;
+    const id = message.type === 'init' ? 0 : message.id;
+    const reply = await new Promise<OrtWorkerResponse>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(message, transfer);
+    });
+    if (!reply.ok) {
+      const error = new Error(reply.message);
+      if (reply.stack) error.stack = reply.stack;
+      throw error;
+    }
+    return reply;
+  }
+
+  id(): number {
+    return this.nextId++;
+  }
+}
+
+/**
+ * Starts `config.workers` workers, each loading ONNX Runtime with `config.threads` intra-op threads, and
+ * waits until every one has built its UNet.
+ */
+export async function createOrtGradientPool(
+  setup: OrtGradientSetup,
+  config: ResolvedOrtTrainingConfig,
+): Promise<OrtGradientPool> {
+  const script = resolveWorkerScript();
+  const workers = Array.from({ length: config.workers }, (_, i) => new GradientWorker(script, i));
+  const terminate = () => {
+    for (const w of workers) void w.worker.terminate();
+  };
+  try {
+    await Promise.all(
+      workers.map((w, i) =>
+        w.request({
+          type: 'init',
+          setup,
+          config: {
+            ...config,
+            workers: 0,
+            profilePrefix:
+              config.profilePrefix === undefined ? undefined : `${config.profilePrefix}-worker${i}`,
+          },
+        }),
+      ),
+    );
+  } catch (error) {
+    terminate();
+    throw error;
+  }
+  const profiles: string[] = [];
+  let live = true;
+  return {
+    size: workers.length,
+    async compute(params, input, gradSums) {
+      if (!live) throw new Error('This ONNX Runtime gradient computer was disposed; create a new one.');
+      const parts = splitRanges(input.n, workers.length);
+      const replies = await Promise.all(
+        parts.map(({ start, count }, i) => {
+          const slice = (a: Float32Array) => {
+            const per = a.length / input.n;
+            return a.slice(start * per, (start + count) * per);
+          };
+          const part: OrtShardInput = {
+            n: count,
+            images: slice(input.images),
+            masks: slice(input.masks),
+            xiX: slice(input.xiX),
+            xiM: slice(input.xiM),
+            t: slice(input.t),
+          };
+          const w = workers[i];
+          return w.request({ type: 'compute', id: w.id(), params, input: part });
+        }),
+      );
+      const total: OrtShardSums = { n: 0, loss: 0, imageLoss: 0, maskLoss: 0 };
+      for (const reply of replies) {
+        if (!reply.ok || !reply.sums || !reply.grads) throw new Error('A gradient worker sent no gradients.');
+        const { sums, grads } = reply;
+        total.n += sums.n;
+        total.loss += sums.loss;
+        total.imageLoss += sums.imageLoss;
+        total.maskLoss += sums.maskLoss;
+        grads.forEach((g, i) => {
+          const acc = gradSums[i];
+          for (let j = 0; j < acc.length; j++) acc[j] += g[j];
+        });
+      }
+      return total;
+    },
+    async endProfiling() {
+      if (live) {
+        for (const w of workers) {
+          const reply = await w.request({ type: 'endProfiling', id: w.id() });
+          if (reply.ok && reply.files) profiles.push(...reply.files);
+        }
+      }
+      return [...profiles];
+    },
+    dispose() {
+      if (!live) return;
+      live = false;
+      terminate();
+    },
+  };
+}
