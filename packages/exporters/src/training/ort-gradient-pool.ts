@@ -26,7 +26,9 @@ export type OrtWorkerRequest =
       readonly params: readonly Float32Array[];
       readonly input: OrtShardInput;
     }
-  | { readonly type: 'endProfiling'; readonly id: number };
+  | { readonly type: 'endProfiling'; readonly id: number }
+  /** Frees the sessions and ends the worker (after any compute in progress: messages are handled in order). */
+  | { readonly type: 'dispose' };
 
 /** Replies of a gradient worker (`id` 0 answers `init`). */
 export type OrtWorkerResponse =
@@ -107,6 +109,7 @@ class GradientWorker {
 
   async request(message: OrtWorkerRequest, transfer: ArrayBuffer[] = []): Promise<OrtWorkerResponse> {
     if (this.failure) throw this.failure;
+    if (message.type === 'dispose') throw new Error('dispose is posted, not requested');
     const id = message.type === 'init' ? 0 : message.id;
     const reply = await new Promise<OrtWorkerResponse>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -135,8 +138,14 @@ export async function createOrtGradientPool(
 ): Promise<OrtGradientPool> {
   const script = resolveWorkerScript();
   const workers = Array.from({ length: config.workers }, (_, i) => new GradientWorker(script, i));
-  const terminate = () => {
-    for (const w of workers) void w.worker.terminate();
+  // Terminating a worker while ONNX Runtime runs in it aborts the whole process (a native exception on a
+  // dying environment), so workers are only asked to stop: each finishes what it is doing, frees its
+  // sessions and closes its port.
+  const stop = () => {
+    for (const w of workers) {
+      w.worker.postMessage({ type: 'dispose' } satisfies OrtWorkerRequest);
+      w.worker.unref();
+    }
   };
   try {
     await Promise.all(
@@ -154,7 +163,7 @@ export async function createOrtGradientPool(
       ),
     );
   } catch (error) {
-    terminate();
+    stop();
     throw error;
   }
   const profiles: string[] = [];
@@ -164,7 +173,9 @@ export async function createOrtGradientPool(
     async compute(params, input, gradSums) {
       if (!live) throw new Error('This ONNX Runtime gradient computer was disposed; create a new one.');
       const parts = splitRanges(input.n, workers.length);
-      const replies = await Promise.all(
+      // allSettled: on a failure, wait for the other workers too, so none is still running when the caller
+      // reacts (e.g. disposes).
+      const settled = await Promise.allSettled(
         parts.map(({ start, count }, i) => {
           const slice = (a: Float32Array) => {
             const per = a.length / input.n;
@@ -182,6 +193,9 @@ export async function createOrtGradientPool(
           return w.request({ type: 'compute', id: w.id(), params, input: part });
         }),
       );
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      const replies = settled.map((r) => (r as PromiseFulfilledResult<OrtWorkerResponse>).value);
       const total: OrtShardSums = { n: 0, loss: 0, imageLoss: 0, maskLoss: 0 };
       for (const reply of replies) {
         if (!reply.ok || !reply.sums || !reply.grads) throw new Error('A gradient worker sent no gradients.');
@@ -209,7 +223,7 @@ export async function createOrtGradientPool(
     dispose() {
       if (!live) return;
       live = false;
-      terminate();
+      stop();
     },
   };
 }

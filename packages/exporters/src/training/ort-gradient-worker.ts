@@ -22,6 +22,12 @@ const failure = (id: number, error: unknown): OrtWorkerResponse => ({
 });
 
 port.on('message', async (request: OrtWorkerRequest) => {
+  if (request.type === 'dispose') {
+    computer?.dispose();
+    computer = undefined;
+    port.close(); // nothing else keeps this thread alive: it ends here
+    return;
+  }
   if (request.type === 'init') {
     try {
       computer = await createSessionGradientComputer(request.setup, request.config);
