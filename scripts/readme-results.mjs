@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+/**
+ * Rewrites the results table of the root README (between `<!-- results:start -->` and `<!-- results:end -->`)
+ * from zoo/manifest.json, so the README shows exactly what the manifest records (and `pnpm test` re-checks).
+ * For comparison with the paper's single-noise-mask classification it also runs
+ * `medsymmflow evaluate --model <id> --split test --samples 1 --json` for each model (needs the dataset:
+ * MEDMNIST_ROOT or ~/.medmnist, and `pnpm build`).
+ *
+ *   node scripts/readme-results.mjs
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = join(REPO, 'apps', 'cli', 'bin', 'medsymmflow.mjs');
+const README = join(REPO, 'README.md');
+const START = '<!-- results:start -->';
+const END = '<!-- results:end -->';
+
+/** Table 1 of Caetano et al. (2025), from the authors' project page (mean ± std over runs). */
+const PAPER_ROWS = [
+  ['paper: SymmFlow (28)', 'scalar', '91.6 ± 0.8 / 89.4 ± 0.5', '70.2 ± 1.1 / 50.7 ± 0.7'],
+  ['paper: MSF (28) — the target', 'RGB palette', '95.2 ± 0.4 / 88.0 ± 0.6', '73.1 ± 0.4 / 51.4 ± 2.1'],
+  ['paper: LatMSF (224), latent space', 'RGB palette', '94.4 ± 1.7 / 89.4 ± 1.1', '78.8 ± 0.4 / 54.0 ± 0.9'],
+  ['paper: ResNet-18 (28)', '—', '94.4 / 85.4', '71.7 / 52.4'],
+];
+
+const manifest = JSON.parse(readFileSync(join(REPO, 'zoo', 'manifest.json'), 'utf8'));
+const byId = Object.fromEntries(manifest.models.map((m) => [m.id, m]));
+const pct = (v) => (100 * v).toFixed(1);
+const pair = (m) => `${pct(m.auc)} / ${pct(m.acc)}`;
+const oneMask = (id) => {
+  const m = byId[id];
+  console.error(`$ medsymmflow evaluate --model ${id} --split test --samples 1`);
+  return JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        CLI,
+        'evaluate',
+        '--model',
+        join(REPO, 'zoo', id),
+        '--dataset',
+        m.dataset,
+        '--split',
+        'test',
+        '--samples',
+        '1',
+        '--json',
+        '-q',
+      ],
+      { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    ),
+  );
+};
+const cell = (id) => {
+  const m = byId[id].metrics;
+  const masks = m.evaluation.samples;
+  if (masks === 1) return `${pair(m)} (1)`;
+  return `**${pair(m)}** (${masks}); ${pair(oneMask(id))} (1)`;
+};
+const name = (ids) => ids.map((id) => `[\`${id}\`](zoo/${id})`).join(', ');
+const at = (id, r) => byId[id].metrics.selective.find((p) => Math.abs(p.reject - r) < 1e-9).acc;
+const minutes = (id) => Number(/Trained (\d+) min/.exec(byId[id].notes)?.[1]);
+
+const rows = [
+  ['model', 'mask', 'PneumoniaMNIST AUC / ACC (noise masks)', 'RetinaMNIST AUC / ACC (noise masks)'],
+  ['---', '---', '---', '---'],
+  [
+    `**ours**: ${name(['pneumoniamnist-scalar-28', 'retinamnist-scalar-28'])} (1.6 M params, 28 px)`,
+    'scalar',
+    cell('pneumoniamnist-scalar-28'),
+    cell('retinamnist-scalar-28'),
+  ],
+  [
+    `**ours**: ${name(['pneumoniamnist-rgb-28', 'retinamnist-rgb-28'])} (1.6 M params, 28 px)`,
+    'RGB palette',
+    cell('pneumoniamnist-rgb-28'),
+    cell('retinamnist-rgb-28'),
+  ],
+  ...PAPER_ROWS,
+];
+const table = rows.map((r) => `| ${r.join(' | ')} |`).join('\n');
+const beats = (d) => byId[`${d}-rgb-28`].metrics.auc > byId[`${d}-scalar-28`].metrics.auc;
+const claim =
+  beats('pneumoniamnist') && beats('retinamnist')
+    ? "What they do show is the paper's main claim at small scale: the RGB-palette mask beats the scalar grey-level " +
+      'mask of SymmFlow in AUC on both datasets.'
+    : 'At this scale the RGB-palette mask does not beat the scalar grey-level mask on both datasets (see the table).';
+
+/** What rejecting the most uncertain half does to the RGB model's accuracy on a dataset, in words. */
+const rejection = (dataset) => {
+  const id = `${dataset}-rgb-28`;
+  const [all, half] = [at(id, 0), at(id, 0.5)];
+  const label = dataset === 'pneumoniamnist' ? 'PneumoniaMNIST' : 'RetinaMNIST';
+  return half > all + 0.02
+    ? `On ${label} the uncertainty ranks errors well (RGB: ACC ${pct(all)} → ${pct(half)} % after rejecting the most uncertain half).`
+    : `On ${label} it does not rank errors usefully yet (RGB: ACC ${pct(all)} → ${pct(half)} % after rejecting the most uncertain half).`;
+};
+
+const text = `Official MedMNIST test splits (624 PneumoniaMNIST, 400 RetinaMNIST images), AUC / ACC in %. AUC is the
+MedSymmFlow AUC (one-vs-rest over every class on the mask distances, averaged), as in the paper. Our bold numbers
+are what \`medsymmflow evaluate --model <id> --dataset <flag> --split test --json\` prints for each zoo model (one
+Euler step, seed 0, ONNX Runtime, class distances averaged over the number of noise masks in parentheses — chosen
+on the validation split and stored with the model's calibration), the command every manifest entry records;
+\`pnpm test\` re-runs them and checks they match. Next to them, the same models with a single noise mask
+(\`--samples 1\`). Paper rows are Table 1 of Caetano et al. (2025) as given on the authors' project page (mean ± std
+over runs; the official code's defaults train a UNet of twice our width — about 4× the parameters — for 100 epochs
+at batch 256 on a GPU).
+
+${table}
+
+Our models were trained on 2 CPU cores in ${minutes('pneumoniamnist-rgb-28')} / ${minutes('pneumoniamnist-scalar-28')} min (Pneumonia RGB / scalar) and
+${minutes('retinamnist-rgb-28')} / ${minutes('retinamnist-scalar-28')} min (Retina RGB / scalar) with the onnxruntime training engine, half the paper's width and a
+fraction of its training budget; **they do not reach the paper's numbers**. ${claim} ${rejection('pneumoniamnist')}
+${rejection('retinamnist')} Each card (\`zoo/<id>/README.md\`) has the training recipe, the
+validation numbers behind the noise-mask choice, calibration, ECE, accuracy at 10–50 % rejection, the
+selective-prediction plot and generated samples per class (with the share the same model classifies as the
+requested class). Regenerate this section with \`node scripts/readme-results.mjs\`.`;
+
+const readme = readFileSync(README, 'utf8');
+const a = readme.indexOf(START);
+const b = readme.indexOf(END);
+if (a < 0 || b < a) throw new Error(`README.md has no ${START} … ${END} section.`);
+const next = `${readme.slice(0, a + START.length)}\n\n${text}\n\n${readme.slice(b)}`;
+const temp = `${README}.tmp-${process.pid}`;
+writeFileSync(temp, next);
+renameSync(temp, README);
+console.error(
+  'README.md results section rewritten; run `npx biome check --write README.md` to align the table.',
+);
