@@ -1,6 +1,7 @@
 /**
  * End-to-end tests of the built `medsymmflow` binary (run `pnpm build` first; turbo does it for `test`).
  */
+import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,7 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../test/shared-data';
 import { packageJsonVersion } from '../../../test/version-check';
-import { CLI_DIR, runCli } from './testing/run-cli';
+import { CLI_BIN, CLI_DIR, runCli } from './testing/run-cli';
 
 /** Runs the built CLI with extra environment variables (`undefined` removes one). */
 const run = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { env });
@@ -41,6 +42,24 @@ describe('medsymmflow', () => {
     const datasetsHelp = await run(['datasets', '--help']);
     expect(datasetsHelp.stdout).toMatch(/list[\s\S]*info[\s\S]*download[\s\S]*verify[\s\S]*export/);
     expect(datasetsHelp.stdout).toContain('MEDMNIST_BASE_URL');
+  });
+
+  it('stops quietly when the reader closes the pipe early (medsymmflow train --help | head -1)', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI_BIN, 'train', '--help'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      // Close our end before the help text is written, as `head` does after its first line.
+      child.stdout.destroy();
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(result.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(result.code).toBe(0);
   });
 
   it('rejects unknown commands and options with one line and a hint', async () => {
