@@ -106,8 +106,13 @@ describe('mirror checksum lists', () => {
       checksumOrigin: 'mirror',
       checksumList: `${server.baseUrl}/SHA256SUMS`,
     });
-    expect(await downloadMedMnist(config)).toBe(join(root, 'dermamnist.npz'));
+    // Passing the resolved source on reads the list once (a front end shows it first, then downloads).
+    expect(await downloadMedMnist({ ...config, source })).toBe(join(root, 'dermamnist.npz'));
+    expect(server.requests).toEqual(['/SHA256SUMS', '/dermamnist.npz']);
     expect(await listDir(root)).toEqual(['dermamnist.npz']);
+    await expect(downloadMedMnist({ ...config, flag: 'bloodmnist', source, force: true })).rejects.toThrow(
+      /source is for dermamnist at 28px, not bloodmnist/,
+    );
     const { train, test } = await loadMedMnistSplits({ flag: 'dermamnist', root, strict: false });
     expect([train.length, test.length, train.channels]).toEqual([14, 7, 3]);
   });

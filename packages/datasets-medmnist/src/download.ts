@@ -350,6 +350,11 @@ export interface DownloadMedMnistConfig {
   onProgress?: (event: DownloadProgress) => void;
   /** Cancels the download. */
   signal?: AbortSignal;
+  /**
+   * The source {@link resolveDownloadSource} already returned for this file (a front end that showed the user
+   * which checksum applies passes it on, so a mirror's checksum list is read once).
+   */
+  source?: MedMnistDownloadSource;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -465,7 +470,13 @@ export async function downloadMedMnist(config: DownloadMedMnistConfig): Promise<
   const file = getDatasetFile(info.flag, config.size ?? 28);
   const path = getDatasetPath({ flag: info.flag, size: file.size, root: config.root });
   if (!config.force && (await exists(path))) return path;
-  const source = await resolveDownloadSource({ ...config, flag: info.flag, size: file.size });
+  const given = config.source;
+  if (given && (given.flag !== info.flag || given.size !== file.size)) {
+    throw new RangeError(
+      `The download source is for ${given.flag} at ${given.size}px, not ${info.flag} at ${file.size}px.`,
+    );
+  }
+  const source = given ?? (await resolveDownloadSource({ ...config, flag: info.flag, size: file.size }));
   const { url } = source;
   try {
     await downloadFile({

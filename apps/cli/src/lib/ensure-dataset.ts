@@ -124,7 +124,7 @@ export async function ensureDatasetFile(
   );
   const progress = createByteProgress(context, file.fileName, !options.quiet);
   try {
-    await downloadMedMnist({ ...location, force: options.force, onProgress: progress.onProgress });
+    await downloadMedMnist({ ...location, source, force: options.force, onProgress: progress.onProgress });
   } catch (error) {
     if (error instanceof ChecksumError) {
       throw new CliError(error.reason, { hint: error.hint, cause: error });
