@@ -89,35 +89,29 @@ try {
     );
   }
   // 2. classification settings chosen on the validation split, then calibration with them.
-  const method = ['--solver', 'euler', '--steps', '1'];
-  const candidates = args['sample-counts'].split(',').map(Number);
-  const tried = candidates.map((samples) => {
-    const r = cli([
+  const evaluateVal = (samples, extra = []) =>
+    cli([
       'evaluate',
       '--model',
       staging,
       '--split',
       'val',
-      ...method,
+      '--solver',
+      'euler',
+      '--steps',
+      '1',
       '--samples',
       String(samples),
+      ...extra,
       '-q',
     ]);
+  const candidates = args['sample-counts'].split(',').map(Number);
+  const tried = candidates.map((samples) => {
+    const r = evaluateVal(samples);
     return { samples, acc: r.acc, auc: r.auc, score: (r.acc + r.auc) / 2 };
   });
   const chosen = tried.reduce((best, r) => (r.score > best.score + 1e-12 ? r : best));
-  const val = cli([
-    'evaluate',
-    '--model',
-    staging,
-    '--split',
-    'val',
-    ...method,
-    '--samples',
-    String(chosen.samples),
-    '--calibrate',
-    '-q',
-  ]);
+  const val = evaluateVal(chosen.samples, ['--calibrate']);
   // 3. ONNX next to the tfjs weights (exported after calibration so its metadata carries it too).
   cli(['export', '--model', staging, '--format', 'onnx', '--out', join(work, 'onnx')]);
   cpSync(join(work, 'onnx', 'model.onnx'), join(staging, 'model.onnx'));

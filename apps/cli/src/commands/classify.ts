@@ -10,7 +10,7 @@
  */
 
 import { resolve } from 'node:path';
-import { type ResolvedFlowModelConfig, SOLVERS, type SolverName } from '@medsymmflow/core-flow';
+import type { ResolvedFlowModelConfig, SolverName } from '@medsymmflow/core-flow';
 import { createRandom } from '@medsymmflow/datasets-medmnist';
 import type { OrtFlowModel } from '@medsymmflow/exporters';
 import {
@@ -23,6 +23,7 @@ import {
 } from '@medsymmflow/uncertainty';
 import { type Command, Option } from 'commander';
 import sharp, { type OutputInfo } from 'sharp';
+import { addClassificationOptions } from '../lib/classification-options';
 import type { CliContext } from '../lib/context';
 import { CliError } from '../lib/errors';
 import { formatTable } from '../lib/format';
@@ -208,7 +209,7 @@ async function classifyCommand(
 export const classifyCommands: CommandGroup = {
   name: 'classify',
   register(program: Command, context: CliContext): void {
-    program
+    const command = program
       .command('classify')
       .description('classify PNG/JPEG images: label, distances, uncertainty, probability, abstention')
       .argument('<image...>', 'PNG or JPEG files of any size (resized to the model input)')
@@ -223,23 +224,8 @@ export const classifyCommands: CommandGroup = {
         'accuracy whose stored rejection threshold decides "abstain"',
         parseNumber('--target-acc', (v) => v > 0 && v <= 1, 'an accuracy in (0, 1]'),
         0.95,
-      )
-      .option(
-        '--steps <n>',
-        "solver steps from t = 1 to t = 0 (default: the model's calibrated setting, else 1)",
-        parsePositiveInteger('--steps'),
-      )
-      .addOption(
-        new Option(
-          '--solver <name>',
-          "ODE solver (default: the model's calibrated setting, else euler)",
-        ).choices(Object.keys(SOLVERS)),
-      )
-      .option(
-        '--samples <n>',
-        "mask-noise samples per image, distances averaged (default: the model's calibrated setting, else 1)",
-        parsePositiveInteger('--samples'),
-      )
+      );
+    addClassificationOptions(command)
       .option('--seed <n>', 'seed of the mask noise', parseCount('--seed'), 0)
       .option('--engine <name>', 'tfjs engine (default: best available)')
       .option('--zoo-url <url>', 'zoo to pull a model id from (default: the library resolution order)')

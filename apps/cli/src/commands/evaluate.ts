@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
+import { type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
 import {
   createRandom,
   getDatasetInfo,
@@ -37,6 +37,7 @@ import {
 } from '@medsymmflow/uncertainty';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
+import { addClassificationOptions } from '../lib/classification-options';
 import type { CliContext } from '../lib/context';
 import { ensureDatasetFile } from '../lib/ensure-dataset';
 import { UsageError } from '../lib/errors';
@@ -356,7 +357,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
 export const evaluateCommands: CommandGroup = {
   name: 'evaluate',
   register(program: Command, context: CliContext): void {
-    program
+    const command = program
       .command('evaluate')
       .description('classify a MedMNIST split with a saved model: ACC, AUC, AURC, selective prediction')
       .requiredOption(
@@ -367,23 +368,8 @@ export const evaluateCommands: CommandGroup = {
       .option('--split <split>', `split to evaluate: ${SPLITS.join(', ')}`, 'test')
       .option('--root <dir>', 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist)')
       .option('--no-download', 'fail instead of downloading a dataset file missing from the folder')
-      .option('--no-strict', 'accept a dataset file whose split sizes differ from the official ones')
-      .option(
-        '--steps <n>',
-        "solver steps from t = 1 to t = 0 (default: the model's calibrated setting, else 1)",
-        parsePositiveInteger('--steps'),
-      )
-      .addOption(
-        new Option(
-          '--solver <name>',
-          "ODE solver (default: the model's calibrated setting, else euler)",
-        ).choices(Object.keys(SOLVERS)),
-      )
-      .option(
-        '--samples <n>',
-        "mask-noise samples per image, distances averaged (default: the model's calibrated setting, else 1)",
-        parsePositiveInteger('--samples'),
-      )
+      .option('--no-strict', 'accept a dataset file whose split sizes differ from the official ones');
+    addClassificationOptions(command)
       .option('--batch-size <n>', 'images per network call', parsePositiveInteger('--batch-size'), 32)
       .option('--seed <n>', 'seed of the mask noise', parseCount('--seed'), 0)
       .option('--limit <n>', 'evaluate only the first n images', parsePositiveInteger('--limit'))
