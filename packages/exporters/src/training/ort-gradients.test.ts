@@ -140,6 +140,7 @@ async function parity(unetConfig: UNetConfig, n: number, seed: number) {
       grads,
       worst: worstRelative(grads, reference.grads),
       graph: computer.graph(n),
+      convWeightGrad: computer.config.convWeightGrad,
     };
   } finally {
     computer.dispose();
@@ -148,7 +149,7 @@ async function parity(unetConfig: UNetConfig, n: number, seed: number) {
 
 describe('ONNX Runtime training gradients', () => {
   it('match tfjs autodiff on a tiny UNet (every block type): max relative error < 1e-3 per tensor', async () => {
-    const { reference, result, worst, graph } = await parity(TINY_UNET, 3, 11);
+    const { reference, result, worst, graph, convWeightGrad } = await parity(TINY_UNET, 3, 11);
     console.info(
       `tiny UNet parity: worst tensor ${worst.name} max rel err ${worst.rel.toExponential(2)}; ` +
         `${worst.zero.length} zero-gradient tensors`,
@@ -163,7 +164,8 @@ describe('ONNX Runtime training gradients', () => {
     expect(graph.opCounts.LayerNormalization).toBeGreaterThan(0);
     expect(graph.opCounts.InstanceNormalization).toBeUndefined();
     expect(graph.opCounts.ConvTranspose).toBeGreaterThan(0);
-    expect(graph.constantFeeds).toHaveProperty('im2col_onehot_3');
+    // The weight-gradient formulation in use shows in the graph (the one-hot kernel is fed as a constant).
+    expect('im2col_onehot_3' in graph.constantFeeds).toBe(convWeightGrad === 'conv-im2col');
   });
 
   it('gives the same gradients with every conv weight-gradient formulation', async () => {
@@ -244,7 +246,16 @@ describe('ONNX Runtime training gradients', () => {
     expect(() => resolveOrtTrainingConfig({ nchwc: 'yes' as never })).toThrow(TypeError);
     expect(() => resolveOrtTrainingConfig({ threads: -1 })).toThrow(RangeError);
     expect(() => resolveOrtTrainingConfig({ workers: 1.5 })).toThrow(/'workers' must be an integer/);
-    expect(resolveOrtTrainingConfig({ workers: 0, threads: 3 })).toMatchObject({ workers: 0, threads: 3 });
+    expect(resolveOrtTrainingConfig({ workers: 0, threads: 3 })).toMatchObject({
+      workers: 0,
+      threads: 3,
+      convWeightGrad: 'conv-im2col',
+    });
+    // Single-threaded sessions default to k² GEMMs for conv weight gradients (faster there).
+    expect(resolveOrtTrainingConfig({ workers: 2, threads: 1 }).convWeightGrad).toBe('shifted-gemms');
+    expect(resolveOrtTrainingConfig({ threads: 1, convWeightGrad: 'im2col-gemm' }).convWeightGrad).toBe(
+      'im2col-gemm',
+    );
   });
 
   it('match tfjs autodiff on the default UNet (base 32, mults 1,2,2, 28 px)', async () => {
