@@ -290,8 +290,9 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       const header = ['index', 'label', 'prediction', ...names.map((name, k) => `distance_${k}_${name}`)];
       const rows = [header.map(csvField).join(',')];
       for (let i = 0; i < n; i++) {
-        const distances = Array.from(result.distances.subarray(i * numClasses, (i + 1) * numClasses), (d) =>
-          d.toPrecision(7),
+        const distances = Array.from(
+          result.distances.subarray(i * numClasses, (i + 1) * numClasses),
+          (d) => d.toPrecision(9), // float32 round-trips exactly: metrics recomputed from the file match
         );
         rows.push([i, labels[i], result.labels[i], ...distances].join(','));
       }
