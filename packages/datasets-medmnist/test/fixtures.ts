@@ -83,12 +83,4 @@ export function toNumbers(data: ArrayLike<number | bigint>): number[] {
 export const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest('hex');
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** The error a promise rejects with; fails the test when it resolves. */
-export async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
+export { rejection } from '../../../test/rejection';

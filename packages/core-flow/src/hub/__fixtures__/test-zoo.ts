@@ -172,12 +172,4 @@ export async function listTree(dir: string): Promise<string[]> {
   }
 }
 
-/** The rejection of a promise (fails the test when it resolves). */
-export async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the promise to reject');
-}
+export { rejection } from '../../../../../test/rejection';
