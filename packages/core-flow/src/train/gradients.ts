@@ -178,3 +178,21 @@ export function createShardGradientComputer<T>(
     },
   };
 }
+
+/**
+ * Splits `n` samples into at most `parts` contiguous ranges whose sizes differ by at most one (how a batch is
+ * shared among gradient workers).
+ */
+export function shardRanges(n: number, parts: number): { start: number; count: number }[] {
+  const k = Math.max(1, Math.min(parts, n));
+  const base = Math.floor(n / k);
+  const extra = n % k;
+  const out: { start: number; count: number }[] = [];
+  let start = 0;
+  for (let i = 0; i < k; i++) {
+    const count = base + (i < extra ? 1 : 0);
+    out.push({ start, count });
+    start += count;
+  }
+  return out;
+}

@@ -15,6 +15,7 @@ export type {
   ShardInput,
   ShardSums,
 } from './gradients.js';
+export { shardRanges } from './gradients.js';
 export type { OneCycleConfig } from './lr-schedule.js';
 export { ONE_CYCLE_DEFAULTS, oneCycleLr } from './lr-schedule.js';
 export type { TrainResult } from './trainer.js';

@@ -49,6 +49,7 @@ import {
   type ShardGradientComputer,
   type ShardInput,
   type ShardSums,
+  shardRanges,
 } from './gradients.js';
 import { oneCycleLr } from './lr-schedule.js';
 import { readTrainerState, type TrainerState, writeTrainerState } from './trainer-state.js';
@@ -145,21 +146,6 @@ function diffFingerprint(saved: Record<string, unknown>, current: Record<string,
     const a = JSON.stringify(saved[key]);
     const b = JSON.stringify(current[key]);
     if (a !== b) out.push(`${key}: checkpoint ${a ?? 'unset'}, now ${b ?? 'unset'}`);
-  }
-  return out;
-}
-
-/** Splits `n` samples into `parts` contiguous, balanced ranges. */
-function shardRanges(n: number, parts: number): { start: number; count: number }[] {
-  const k = Math.max(1, Math.min(parts, n));
-  const base = Math.floor(n / k);
-  const extra = n % k;
-  const out: { start: number; count: number }[] = [];
-  let start = 0;
-  for (let i = 0; i < k; i++) {
-    const count = base + (i < extra ? 1 : 0);
-    out.push({ start, count });
-    start += count;
   }
   return out;
 }

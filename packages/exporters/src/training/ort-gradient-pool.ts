@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { shardRanges } from '@medsymmflow/core-flow';
 import type {
   OrtGradientSetup,
   OrtShardInput,
@@ -66,18 +67,6 @@ function resolveWorkerScript(): URL {
     `Cannot find the ONNX Runtime gradient worker (looked for ${candidates.map((c) => c.href).join(', ')}). ` +
       'Build @medsymmflow/exporters (`pnpm build`) or pass { workers: 0 }.',
   );
-}
-
-/** Splits n images into at most `parts` contiguous ranges whose sizes differ by at most one. */
-export function splitRanges(n: number, parts: number): { start: number; count: number }[] {
-  const k = Math.max(1, Math.min(parts, n));
-  const ranges: { start: number; count: number }[] = [];
-  for (let i = 0, start = 0; i < k; i++) {
-    const count = Math.floor(n / k) + (i < n % k ? 1 : 0);
-    ranges.push({ start, count });
-    start += count;
-  }
-  return ranges;
 }
 
 class GradientWorker {
@@ -172,7 +161,7 @@ export async function createOrtGradientPool(
     size: workers.length,
     async compute(params, input, gradSums) {
       if (!live) throw new Error('This ONNX Runtime gradient computer was disposed; create a new one.');
-      const parts = splitRanges(input.n, workers.length);
+      const parts = shardRanges(input.n, workers.length);
       // allSettled: on a failure, wait for the other workers too, so none is still running when the caller
       // reacts (e.g. disposes).
       const settled = await Promise.allSettled(
