@@ -13,6 +13,7 @@ import { createFlowModel, loadFlowModel } from '@medsymmflow/core-flow';
 import { createRandom, loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { loadOrtModel } from '@medsymmflow/exporters';
 import {
+  distanceAuc,
   distanceProbabilities,
   expectedCalibrationError,
   fitRejectionThreshold,
@@ -216,6 +217,10 @@ describe('medsymmflow evaluate --runtime', () => {
       .map((line) => line.split(',').map(Number));
     const distances = Float32Array.from(rows.flatMap((r) => [r[3], r[4]]));
     const labels = rows.map((r) => r[1]);
+    // The file holds the float32 distances exactly (no rounding), so metrics recomputed from it equal the report's.
+    // (each field is the 9-digit form of a float32, which reads back to exactly that float32)
+    for (const r of rows) for (const d of [r[3], r[4]]) expect(Number(Math.fround(d).toPrecision(9))).toBe(d);
+    expect(distanceAuc(labels, distances, 2)).toBe(report.auc);
     expect(report.temperature).toBe(1); // not calibrated
     expect(report.ece).toBeCloseTo(
       expectedCalibrationError(distanceProbabilities(distances, 2, 1), labels, 2),

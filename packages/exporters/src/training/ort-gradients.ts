@@ -80,7 +80,7 @@ export interface OrtTrainingConfig {
    * Weight gradient of k×k convolutions (see `ConvWeightGradMode`). The default follows the thread count:
    * single-threaded sessions run k² plain GEMMs fastest, multi-threaded ones the one-hot im2col conv (measured
    * on 2 cores, default UNet, batch 64: 2 × 1-thread sessions 826–864 vs 920–984 ms per step; one 2-thread
-   * session 1140 ms with k² GEMMs, about 1000 ms with the im2col conv).
+   * session 1140 ms with k² GEMMs, 926–971 ms with the im2col conv).
    * @defaultValue `'shifted-gemms'` when each session has 1 intra-op thread, else `'conv-im2col'`
    */
   convWeightGrad?: ConvWeightGradMode;
