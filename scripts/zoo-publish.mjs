@@ -177,7 +177,8 @@ try {
     optimizer: `AdamW β=(${f.optimizer.beta1}, ${f.optimizer.beta2}), weight decay ${f.optimizer.weightDecay}`,
     'gradient clipping': f.clipGradNorm ?? 'none',
     augmentation: f.augment
-      ? `flips: horizontal p=${f.augment.horizontalFlip}, vertical p=${f.augment.verticalFlip}`
+      ? `flips: horizontal p=${f.augment.horizontalFlip}, vertical p=${f.augment.verticalFlip}` +
+        (f.augment.rotate90 ? `; quarter turns p=${f.augment.rotate90}` : '')
       : 'none',
     EMA: `decay min(${f.emaDecay}, (1+s)/(10+s)); the card's weights are the EMA weights`,
     'loss weights': `image ${f.loss.imageWeight}, mask ${(1 - f.loss.imageWeight).toFixed(1)}; σ_min ${f.loss.sigmaMin}`,

@@ -7,6 +7,7 @@ import {
   type ImageShape,
   normaliseImages,
   resizeImages,
+  rotateImage90InPlace,
   toGrey,
   toRgb,
 } from './index';
@@ -110,6 +111,40 @@ describe('flips', () => {
     expect(flipHorizontal(flipped).data).toEqual(rgb.data);
     expect(flipVertical(flipVertical(rgb)).data).toEqual(rgb.data);
     expect(rgb.data[0]).toBe(0); // input untouched
+  });
+});
+
+describe('rotateImage90InPlace', () => {
+  // 3×3 grey image  0 1 2 / 3 4 5 / 6 7 8, as the second image of a batch of two.
+  const batch = () => Float32Array.from({ length: 2 * 9 }, (_, i) => (i < 9 ? -1 : i - 9));
+  const second = (data: Float32Array) => Array.from(data.subarray(9));
+
+  it('turns counter-clockwise by quarter turns and leaves the other images alone', () => {
+    const data = batch();
+    rotateImage90InPlace(data, shape(2, 3, 3, 1), 1, 1);
+    expect(second(data)).toEqual([2, 5, 8, 1, 4, 7, 0, 3, 6]);
+    expect(Array.from(data.subarray(0, 9))).toEqual(Array(9).fill(-1));
+    const half = batch();
+    rotateImage90InPlace(half, shape(2, 3, 3, 1), 1, 2);
+    expect(second(half)).toEqual([8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    const three = batch();
+    rotateImage90InPlace(three, shape(2, 3, 3, 1), 1, 3);
+    expect(second(three)).toEqual([6, 3, 0, 7, 4, 1, 8, 5, 2]);
+  });
+
+  it('moves whole pixels, and four quarter turns give the image back', () => {
+    const rgb = Uint8Array.from({ length: 2 * 2 * 3 }, (_, i) => i); // pixels (0,1,2) (3,4,5) / (6,7,8) (9,10,11)
+    rotateImage90InPlace(rgb, shape(1, 2, 2, 3), 0, 1);
+    expect(Array.from(rgb)).toEqual([3, 4, 5, 9, 10, 11, 0, 1, 2, 6, 7, 8]);
+    for (let i = 0; i < 3; i++) rotateImage90InPlace(rgb, shape(1, 2, 2, 3), 0, 1);
+    expect(Array.from(rgb)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+
+  it('rejects non-square images and fractional turns', () => {
+    expect(() => rotateImage90InPlace(new Float32Array(6), shape(1, 2, 3, 1), 0, 1)).toThrow(
+      /square, got 2×3/,
+    );
+    expect(() => rotateImage90InPlace(new Float32Array(4), shape(1, 2, 2, 1), 0, 0.5)).toThrow(/integer/);
   });
 });
 

@@ -196,6 +196,41 @@ export function flipImageVerticalInPlace(data: PixelArray, shape: ImageShape, in
   }
 }
 
+/**
+ * Rotates image `index` of an NHWC batch of square images by `quarterTurns` × 90° counter-clockwise,
+ * in place (augmentation for images without a preferred orientation, e.g. fundus or dermoscopy).
+ */
+export function rotateImage90InPlace(
+  data: PixelArray,
+  shape: ImageShape,
+  index: number,
+  quarterTurns: number,
+): void {
+  const [, h, w, c] = shape;
+  if (h !== w) throw new RangeError(`rotateImage90InPlace: images must be square, got ${h}×${w}.`);
+  if (!Number.isInteger(quarterTurns)) {
+    throw new RangeError(
+      `rotateImage90InPlace: quarterTurns must be an integer, got ${String(quarterTurns)}.`,
+    );
+  }
+  const turns = ((quarterTurns % 4) + 4) % 4;
+  if (turns === 0) return;
+  const size = h * w * c;
+  const base = index * size;
+  const source = data.slice(base, base + size);
+  const n = h;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      // Where pixel (y, x) lands after 1, 2 or 3 counter-clockwise quarter turns.
+      const target =
+        turns === 1 ? (n - 1 - x) * n + y : turns === 2 ? (n - 1 - y) * n + (n - 1 - x) : x * n + (n - 1 - y);
+      const from = (y * n + x) * c;
+      const to = base + target * c;
+      for (let k = 0; k < c; k++) data[to + k] = source[from + k];
+    }
+  }
+}
+
 /** Mirrors every image left↔right. */
 export function flipHorizontal<T extends PixelArray>(images: Images<T>): Images<T> {
   checkImages(images, 'flipHorizontal');

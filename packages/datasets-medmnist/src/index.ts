@@ -72,6 +72,7 @@ export {
   normaliseImages,
   type PixelArray,
   resizeImages,
+  rotateImage90InPlace,
   toGrey,
   toRgb,
 } from './image-ops';

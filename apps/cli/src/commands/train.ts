@@ -55,6 +55,7 @@ export interface TrainCommandOptions {
   clipGradNorm?: number;
   hflip?: number;
   vflip?: number;
+  rot90?: number;
   baseChannels?: number;
   channelMults?: number[];
   resBlocks?: number;
@@ -297,7 +298,11 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     optimizer: options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : undefined,
     emaDecay: options.emaDecay,
     clipGradNorm: options.clipGradNorm,
-    augment: { horizontalFlip: options.hflip ?? 0, verticalFlip: options.vflip ?? 0 },
+    augment: {
+      horizontalFlip: options.hflip ?? 0,
+      verticalFlip: options.vflip ?? 0,
+      rotate90: options.rot90 ?? 0,
+    },
     seed: options.seed,
     workers: choice.workers,
     ...(choice.ort
@@ -527,6 +532,12 @@ export const trainCommands: CommandGroup = {
         '--vflip <p>',
         'mirror each training image top↔bottom with probability p (default 0; the official recipe uses 0.5)',
         parseNumber('--vflip', (v) => v >= 0 && v <= 1, 'a probability in [0, 1]'),
+      )
+      .option(
+        '--rot90 <p>',
+        'turn each training image by 90°, 180° or 270° with probability p (square images; default 0; ' +
+          '0.75 with --hflip 0.5 draws all 8 symmetries of the square equally)',
+        parseNumber('--rot90', (v) => v >= 0 && v <= 1, 'a probability in [0, 1]'),
       )
       .option(
         '--base-channels <n>',

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rotateImage90InPlace } from '@medsymmflow/datasets-medmnist';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFlowModel } from '../io/flow-model-impl.js';
 import { liveTensors } from '../testing/helpers.js';
@@ -79,6 +80,48 @@ describe('train (tiny UNet, synthetic data)', () => {
     expect(plain.losses).not.toEqual(flipped.losses);
     for (const r of [flipped, again, plain]) r.model.dispose();
     await expect(run({ verticalFlip: 1.5 })).rejects.toThrow(/augment\.verticalFlip/);
+  });
+
+  it('turns training images by quarter turns when asked, and only square ones', async () => {
+    const [h, w, c] = data.imageShape;
+    const returned: { indices: number[]; images: Float32Array }[] = [];
+    const spy = {
+      ...data,
+      read(indices: ArrayLike<number>) {
+        const batch = data.read(indices);
+        returned.push({ indices: Array.from(indices), images: batch.images });
+        return batch;
+      },
+    };
+    const result = await train({
+      ...base,
+      data: spy,
+      augment: { rotate90: 1 },
+      seed: 5,
+      maxSteps: 2,
+      workers: 0,
+    });
+    result.model.dispose();
+    const size = h * w * c;
+    const turnsSeen = new Set<number>();
+    for (const { indices, images } of returned) {
+      const original = data.read(indices).images;
+      for (let k = 0; k < indices.length; k++) {
+        const image = images.subarray(k * size, (k + 1) * size);
+        const matches = [1, 2, 3].filter((turns) => {
+          const turned = original.slice(k * size, (k + 1) * size);
+          rotateImage90InPlace(turned, [1, h, w, c], 0, turns);
+          return turned.every((v, i) => v === image[i]);
+        });
+        expect(matches.length).toBeGreaterThan(0); // every image turned (rotate90: 1), never left as is
+        turnsSeen.add(matches[0]);
+      }
+    }
+    expect(turnsSeen.size).toBeGreaterThan(1); // the angle is drawn per image
+    const wide = { ...data, imageShape: [h, w + 1, c] as const };
+    await expect(train({ ...base, data: wide, augment: { rotate90: 0.5 }, maxSteps: 1 })).rejects.toThrow(
+      /rotate90' needs square images/,
+    );
   });
 
   it('averages worker gradients like a single thread (2 workers vs the calling thread)', async () => {

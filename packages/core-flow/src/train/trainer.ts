@@ -24,6 +24,7 @@ import {
   flipImageVerticalInPlace,
   type Random,
   type RandomState,
+  rotateImage90InPlace,
 } from '@medsymmflow/datasets-medmnist';
 import { resolveEngine } from '../engines/registry.js';
 import { resolveSfmLossConfig, sampleSfmNoise } from '../flow/sfm.js';
@@ -117,25 +118,34 @@ function fingerprintOf(
     emaDecay: config.emaDecay,
     clipGradNorm: config.clipGradNorm ?? null,
     loss: resolveSfmLossConfig(config.loss),
-    // Only present when used, so checkpoints of runs without augmentation keep resuming.
-    ...(config.augment.horizontalFlip > 0 || config.augment.verticalFlip > 0
-      ? { augment: { ...config.augment } }
+    // Only what is used, so checkpoints of runs without (or from before) an augmentation keep resuming.
+    ...(config.augment.horizontalFlip > 0 || config.augment.verticalFlip > 0 || config.augment.rotate90 > 0
+      ? { augment: usedAugmentations(config.augment) }
       : {}),
   };
 }
 
-/** Flips images of a batch in place with the configured probabilities (no draws when disabled). */
+/** The augmentation fingerprint: flips as before, `rotate90` only when on (older runs did not have it). */
+function usedAugmentations(augment: ResolvedTrainConfig['augment']): Record<string, number> {
+  const { rotate90, ...flips } = augment;
+  return rotate90 > 0 ? { ...flips, rotate90 } : flips;
+}
+
+/** Flips and turns images of a batch in place with the configured probabilities (no draws when disabled). */
 function augmentInPlace(
   images: Float32Array,
   shape: [number, number, number, number],
   augment: ResolvedTrainConfig['augment'],
   random: Random,
 ): void {
-  const { horizontalFlip, verticalFlip } = augment;
-  if (horizontalFlip === 0 && verticalFlip === 0) return;
+  const { horizontalFlip, verticalFlip, rotate90 } = augment;
+  if (horizontalFlip === 0 && verticalFlip === 0 && rotate90 === 0) return;
   for (let i = 0; i < shape[0]; i++) {
     if (horizontalFlip > 0 && random.uniform() < horizontalFlip) flipImageHorizontalInPlace(images, shape, i);
     if (verticalFlip > 0 && random.uniform() < verticalFlip) flipImageVerticalInPlace(images, shape, i);
+    if (rotate90 > 0 && random.uniform() < rotate90) {
+      rotateImage90InPlace(images, shape, i, 1 + Math.floor(random.uniform() * 3));
+    }
   }
 }
 
