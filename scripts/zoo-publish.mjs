@@ -162,6 +162,9 @@ try {
   const info = getDatasetInfo(entry.dataset);
   const command = `medsymmflow evaluate --model ${id} --dataset ${entry.dataset} --split test --json`;
   const pct = (v) => `${(100 * v).toFixed(1)} %`;
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const describeClassification = (c) =>
+    `${c.solver}, ${plural(c.steps, 'step')}, ${plural(c.samples, 'noise mask')}`;
   const names = modelConfig.labels;
   // model.json as calibration left it (the card describes this config).
   const calibratedConfig = JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')).config;
@@ -237,7 +240,8 @@ try {
             `One row per class (${names.map((n, k) => `row ${k + 1}: ${n}`).join(', ')}), ${perClass} samples each, ` +
             `25 Euler steps, seed 0 (\`medsymmflow sample --model ${id} --class all -n ${perClass} --scale 3 --out samples.png\`).\n\n` +
             `The same model classifies ${pct(check.check.asRequested)} of ${args['check-per-class']} samples per class ` +
-            `as the class they were generated for (${perClassText}; \`medsymmflow sample --model ${id} --class all ` +
+            `as the class they were generated for (${perClassText}; classified as \`classify\` does: ` +
+            `${describeClassification(check.check.settings)}; \`medsymmflow sample --model ${id} --class all ` +
             `-n ${args['check-per-class']} --check --out check.png\`).`,
         },
       ],

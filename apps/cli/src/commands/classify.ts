@@ -28,7 +28,6 @@ import type { CliContext } from '../lib/context';
 import { CliError } from '../lib/errors';
 import { formatTable } from '../lib/format';
 import { openModel, toOrtModel } from '../lib/model-source';
-import { parsePositiveInteger } from './datasets';
 import { RUNTIMES, type Runtime } from './evaluate';
 import { parseCount, parseNumber } from './train';
 import type { CommandGroup } from './types';

@@ -379,7 +379,27 @@ describe('medsymmflow evaluate --calibrate', () => {
       /fitted with euler, 2 step\(s\), 3 sample\(s\).*--samples override/,
     );
     expect(overridden.images[0].distances).not.toEqual(byDefault.images[0].distances);
-  }, 180_000);
+
+    // sample --check classifies its images as classify does: with the stored settings.
+    const out = join(temp, 'samples', 'calibrated.png');
+    const checked = await run([
+      'sample',
+      '--model',
+      calibrated,
+      '--class',
+      'all',
+      '-n',
+      '2',
+      '--steps',
+      '2',
+      '--check',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(JSON.parse(checked.stdout).check.settings).toEqual(stored.classification);
+  }, 240_000);
 });
 
 describe('medsymmflow sample', () => {
@@ -494,9 +514,10 @@ describe('medsymmflow sample', () => {
     expect(a.check.asRequested).toBeCloseTo(mean, 10);
     for (const p of a.check.perClass) expect([0, 0.25, 0.5, 0.75, 1]).toContain(p.asRequested);
     expect(b.check).toEqual(a.check); // the same seeded noise and the same network on both runtimes
+    expect(a.check.settings).toEqual({ solver: 'euler', steps: 1, samples: 1 }); // uncalibrated: the paper's
     const text = await run(args('ort', 'all-text.png').filter((x) => x !== '--json'));
     expect(text.stdout).toMatch(
-      /Generated 4 images of each of 2 classes .*\nClassified as the requested class by the same model: \d+\.\d% \(normal .*%, pneumonia .*%\)\n$/,
+      /Generated 4 images of each of 2 classes .*\nClassified as the requested class by the same model: \d+\.\d% \(normal .*%, pneumonia .*%; euler, 1 step, 1 noise mask\)\n$/,
     );
   }, 180_000);
 

@@ -10,6 +10,11 @@ import { resolve } from 'node:path';
 import { SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
 import { createRandom } from '@medsymmflow/datasets-medmnist';
 import type { OrtFlowModel } from '@medsymmflow/exporters';
+import {
+  type ClassificationSettings,
+  readStoredCalibration,
+  resolveClassificationSettings,
+} from '@medsymmflow/uncertainty';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
 import { CliError, UsageError } from '../lib/errors';
@@ -143,9 +148,16 @@ async function sampleCommand(context: CliContext, options: SampleCommandOptions)
       scale: options.scale,
     });
     await writeFileAtomic(options.out, encodePng(grid.pixels, grid.width, grid.height, grid.channels));
-    // --check: the model classifies its own samples (paper default: one Euler step, seeded noise).
+    // --check: the model classifies its own samples as `classify` would (its stored settings, seeded noise).
     const check = options.check
-      ? await checkSamples(ortModel ?? model, result.images, labels, classes, options.seed)
+      ? await checkSamples(
+          ortModel ?? model,
+          result.images,
+          labels,
+          classes,
+          resolveClassificationSettings({}, readStoredCalibration(model.config.metadata)),
+          options.seed,
+        )
       : undefined;
     const report = {
       model: zooId ?? resolve(dir),
@@ -177,8 +189,10 @@ async function sampleCommand(context: CliContext, options: SampleCommandOptions)
       const perClass = check.perClass
         .map((p) => `${names[p.class]} ${(p.asRequested * 100).toFixed(1)}%`)
         .join(', ');
+      const { solver, steps, samples } = check.settings;
       context.stdout.write(
-        `Classified as the requested class by the same model: ${(check.asRequested * 100).toFixed(1)}% (${perClass})\n`,
+        `Classified as the requested class by the same model: ${(check.asRequested * 100).toFixed(1)}% (${perClass}; ` +
+          `${solver}, ${steps} step${steps === 1 ? '' : 's'}, ${samples} noise mask${samples === 1 ? '' : 's'})\n`,
       );
     }
   } finally {
@@ -192,15 +206,29 @@ async function checkSamples(
   model: {
     classify(options: {
       images: Float32Array;
+      steps: number;
+      solver: SolverName;
+      numSamples: number;
       random: ReturnType<typeof createRandom>;
     }): Promise<{ labels: Int32Array }> | { labels: Int32Array };
   },
   images: Float32Array,
   labels: readonly number[],
   classes: readonly number[],
+  settings: ClassificationSettings,
   seed: number,
-): Promise<{ asRequested: number; perClass: { class: number; asRequested: number }[] }> {
-  const { labels: predicted } = await model.classify({ images, random: createRandom(seed + 1) });
+): Promise<{
+  asRequested: number;
+  perClass: { class: number; asRequested: number }[];
+  settings: ClassificationSettings;
+}> {
+  const { labels: predicted } = await model.classify({
+    images,
+    steps: settings.steps,
+    solver: settings.solver as SolverName,
+    numSamples: settings.samples,
+    random: createRandom(seed + 1),
+  });
   let hits = 0;
   const perClass = classes.map((k) => {
     let n = 0;
@@ -213,7 +241,7 @@ async function checkSamples(
     hits += ok;
     return { class: k, asRequested: ok / n };
   });
-  return { asRequested: hits / labels.length, perClass };
+  return { asRequested: hits / labels.length, perClass, settings };
 }
 
 /** The `sample` command. */
@@ -247,7 +275,8 @@ export const sampleCommands: CommandGroup = {
       .option('--engine <name>', 'tfjs engine, e.g. wasm or tfjs-node (default: best available)')
       .option(
         '--check',
-        'classify the generated images with the same model and report how many match the class',
+        'classify the generated images with the same model (its stored classification settings, as ' +
+          '`classify`) and report how many match the class',
       )
       .option('--zoo-url <url>', 'zoo to pull a model id from (default: the library resolution order)')
       .option('--cache-dir <dir>', 'model cache folder for zoo ids')

@@ -85,7 +85,11 @@ export interface ZooGenerationCheck {
   /** ODE solver and steps used to generate. */
   readonly solver: string;
   readonly steps: number;
-  /** Share of generated images the same model classifies as the requested class, overall and per class. */
+  /**
+   * Share of generated images the same model classifies as the requested class, overall and per class
+   * (`medsymmflow sample --check`: classified as `classify` does, with the model's stored settings — those of
+   * {@link ZooMetrics.evaluation}).
+   */
   readonly asRequested: number;
   readonly asRequestedPerClass: readonly number[];
 }
