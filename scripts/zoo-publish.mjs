@@ -183,6 +183,9 @@ try {
       ? `flips: horizontal p=${f.augment.horizontalFlip}, vertical p=${f.augment.verticalFlip}` +
         (f.augment.rotate90 ? `; quarter turns p=${f.augment.rotate90}` : '')
       : 'none',
+    ...(f.init ? { 'initial weights': `${f.init} (fine-tuned from it)` } : {}),
+    'sample order':
+      f.sampling === 'class-balanced' ? 'class-balanced (classes drawn equally often)' : 'shuffled',
     EMA: `decay min(${f.emaDecay}, (1+s)/(10+s)); the card's weights are the EMA weights`,
     'loss weights': `image ${f.loss.imageWeight}, mask ${(1 - f.loss.imageWeight).toFixed(1)}; σ_min ${f.loss.sigmaMin}`,
     seed: f.seed,

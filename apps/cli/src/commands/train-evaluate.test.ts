@@ -128,6 +128,94 @@ describe('medsymmflow train', () => {
     expect(stoppedAt).toBeLessThan(20);
   }, 120_000);
 
+  it('fine-tunes from a saved model with --init (its architecture), class-balanced, and refuses misfits', async () => {
+    const tuned = join(temp, 'tuned');
+    const common = [
+      '--limit',
+      '32',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '16',
+      '--engine',
+      'wasm',
+      '--workers',
+      '0',
+    ];
+    const result = await run([
+      ...TRAIN_PNEUMONIA,
+      ...common,
+      '--init',
+      join(runDir, 'final'),
+      '--sampling',
+      'class-balanced',
+      '--out',
+      tuned,
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const saved = JSON.parse(await readFile(join(tuned, 'final', 'model.json'), 'utf8')).config;
+    const original = JSON.parse(await readFile(join(runDir, 'final', 'model.json'), 'utf8')).config;
+    expect(saved.architecture).toEqual(original.architecture); // the tiny UNet, without repeating its flags
+    expect(saved.metadata.training).toMatchObject({
+      initialWeights: join(runDir, 'final'),
+      sampling: 'class-balanced',
+    });
+
+    const withFlags = await run([
+      ...TRAIN_PNEUMONIA,
+      ...common,
+      '--init',
+      join(runDir, 'final'),
+      '--base-channels',
+      '16',
+      '--out',
+      join(temp, 'x'),
+    ]);
+    expect(withFlags.code).toBe(2);
+    expect(withFlags.stderr).toMatch(
+      /--init takes the architecture of .*final; it cannot be combined with architecture flags \(baseChannels\)/,
+    );
+    const otherData = await run([
+      'train',
+      '--dataset',
+      'retinamnist',
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      ...common,
+      '--init',
+      join(runDir, 'final'),
+      '--out',
+      join(temp, 'x'),
+    ]);
+    expect(otherData.code).toBe(2);
+    expect(otherData.stderr).toMatch(
+      /The --init model .*final has 2 classes \(the data has 5\), 1 image channels \(the data has 3\)/,
+    );
+    const otherMask = await run([
+      ...TRAIN_PNEUMONIA,
+      ...common,
+      '--init',
+      join(runDir, 'final'),
+      '--conditioning',
+      'scalar',
+      '--out',
+      join(temp, 'x'),
+    ]);
+    expect(otherMask.code).toBe(2);
+    expect(otherMask.stderr).toMatch(/uses the rgb-palette conditioning, not scalar/);
+    const missing = await run([
+      ...TRAIN_PNEUMONIA,
+      ...common,
+      '--init',
+      join(temp, 'no-such-model'),
+      '--out',
+      join(temp, 'x'),
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/Cannot load the --init model .*no-such-model/);
+  }, 180_000);
+
   it('rejects bad arguments with exit code 2 and a one-line reason', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--out', join(temp, 'x')], /required option '--dataset <flag>' not specified/],

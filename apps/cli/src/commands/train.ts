@@ -7,14 +7,19 @@
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILTIN_MASK_PLUGINS } from '@medsymmflow/conditioning-masks';
+import { BUILTIN_MASK_PLUGINS, type MaskPluginConfig } from '@medsymmflow/conditioning-masks';
 import {
   type ArchitectureConfig,
+  loadFlowModel,
   subsetTrainingData,
   TRAIN_DEFAULTS,
   TRAIN_OUTPUT_DIRS,
+  TRAIN_SAMPLINGS,
   type TrainConfig,
+  type TrainInit,
+  type TrainingData,
   type TrainProgressEvent,
+  type TrainSampling,
   train,
   trainingDataFromMedmnist,
   UNET_DEFAULTS,
@@ -31,6 +36,7 @@ import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
 import { ensureDatasetFile } from '../lib/ensure-dataset';
 import { CliError, UsageError } from '../lib/errors';
+import { resolveModelDir } from '../lib/model-source';
 import { parsePositiveInteger } from './datasets';
 import type { CommandGroup } from './types';
 
@@ -43,7 +49,10 @@ export interface TrainCommandOptions {
   download: boolean;
   /** `false` with `--no-strict`. */
   strict: boolean;
-  conditioning: string;
+  /** Undefined = rgb-palette, or the conditioning of the `--init` model. */
+  conditioning?: string;
+  init?: string;
+  sampling?: TrainSampling;
   epochs?: number;
   maxSteps?: number;
   batchSize?: number;
@@ -211,6 +220,70 @@ function createTrainProgress(
   };
 }
 
+/**
+ * `--init`: the weights, architecture and conditioning of a saved model or zoo id to fine-tune from. Checks that
+ * the model fits the data (classes, image size and channels) and that no flag asks for another architecture.
+ */
+async function initialModel(
+  context: CliContext,
+  options: TrainCommandOptions,
+  architectureFlags: ArchitectureConfig,
+  data: TrainingData,
+): Promise<{ architecture: ArchitectureConfig; conditioning: MaskPluginConfig; init: TrainInit }> {
+  const source = options.init as string;
+  const given = Object.keys(architectureFlags);
+  if (given.length > 0) {
+    throw new UsageError(
+      `--init takes the architecture of ${source}; it cannot be combined with architecture flags (${given.join(', ')}).`,
+      'Drop the architecture flags to fine-tune the model as it is, or drop --init to train a new one.',
+    );
+  }
+  const { dir, zooId } = await resolveModelDir(context, {
+    model: source,
+    quiet: options.quiet === true || options.json === true,
+  });
+  let model: Awaited<ReturnType<typeof loadFlowModel>>;
+  try {
+    model = await loadFlowModel(dir);
+  } catch (error) {
+    throw new CliError(`Cannot load the --init model ${source}: ${(error as Error).message}`, {
+      hint: 'Pass --init a folder written by "medsymmflow train" (e.g. runs/<name>/best) or a zoo id with weights.',
+      cause: error,
+    });
+  }
+  try {
+    const { config } = model;
+    const [height, , channels] = data.imageShape;
+    const problems = [
+      config.numClasses !== data.numClasses &&
+        `${config.numClasses} classes (the data has ${data.numClasses})`,
+      config.imageSize !== height && `${config.imageSize} px images (the data has ${height} px)`,
+      config.imageChannels !== channels &&
+        `${config.imageChannels} image channels (the data has ${channels})`,
+    ].filter(Boolean);
+    if (problems.length > 0) {
+      throw new UsageError(
+        `The --init model ${source} has ${problems.join(', ')}.`,
+        'Fine-tune a model trained on data of the same shape and number of classes.',
+      );
+    }
+    if (options.conditioning !== undefined && options.conditioning !== config.conditioning.name) {
+      throw new UsageError(
+        `The --init model ${source} uses the ${config.conditioning.name} conditioning, not ${options.conditioning}.`,
+        "Drop --conditioning to keep the model's, or drop --init to train a new model.",
+      );
+    }
+    const { type: _type, ...architecture } = config.architecture;
+    return {
+      architecture,
+      conditioning: config.conditioning,
+      init: { weights: model.getWeights(), source: zooId ?? dir },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
 async function trainCommand(context: CliContext, options: TrainCommandOptions): Promise<void> {
   const info = getDatasetInfo(options.dataset);
   if (info.dimensions === 3) {
@@ -260,13 +333,18 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     data = subsetTrainingData(data, range(Math.min(options.limit, data.size)));
     validation = subsetTrainingData(validation, range(Math.min(options.limit, validation.size)));
   }
-  const architecture: ArchitectureConfig = {
+  let architecture: ArchitectureConfig = {
     ...(options.baseChannels !== undefined ? { baseChannels: options.baseChannels } : {}),
     ...(options.channelMults !== undefined ? { channelMults: options.channelMults } : {}),
     ...(options.resBlocks !== undefined ? { numResBlocks: options.resBlocks } : {}),
     ...(options.attention !== undefined ? { attentionResolutions: options.attention } : {}),
     ...(options.headChannels !== undefined ? { numHeadChannels: options.headChannels } : {}),
   };
+  let conditioning: string | MaskPluginConfig = options.conditioning ?? 'rgb-palette';
+  let init: TrainInit | undefined;
+  if (options.init !== undefined) {
+    ({ architecture, conditioning, init } = await initialModel(context, options, architecture, data));
+  }
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) {
@@ -288,7 +366,9 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     data,
     validation,
     architecture,
-    conditioning: options.conditioning,
+    conditioning,
+    ...(init ? { init } : {}),
+    ...(options.sampling ? { sampling: options.sampling } : {}),
     epochs: options.epochs,
     maxSteps: options.maxSteps,
     batchSize: options.batchSize,
@@ -474,9 +554,21 @@ export const trainCommands: CommandGroup = {
       .option('--no-download', 'fail instead of downloading a dataset file missing from the folder')
       .option('--no-strict', 'accept a dataset file whose split sizes differ from the official ones')
       .addOption(
-        new Option('--conditioning <plugin>', 'class-conditioning mask')
-          .choices(Object.keys(BUILTIN_MASK_PLUGINS))
-          .default('rgb-palette'),
+        new Option(
+          '--conditioning <plugin>',
+          'class-conditioning mask (default: rgb-palette, or that of the --init model)',
+        ).choices(Object.keys(BUILTIN_MASK_PLUGINS)),
+      )
+      .option(
+        '--init <id|dir>',
+        'start from the weights of a saved model or zoo id (fine-tuning); its architecture and conditioning are used',
+      )
+      .addOption(
+        new Option(
+          '--sampling <order>',
+          'sample order of an epoch: shuffle (each image once) or class-balanced (classes drawn equally often, ' +
+            'with replacement) (default: shuffle)',
+        ).choices([...TRAIN_SAMPLINGS]),
       )
       .option(
         '--epochs <n>',

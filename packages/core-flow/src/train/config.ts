@@ -138,6 +138,21 @@ export interface TrainConfig {
    */
   augment?: TrainAugmentConfig;
   /**
+   * Sample order of an epoch. `'shuffle'`: every training image once, in a fresh random order.
+   * `'class-balanced'`: as many draws (with replacement) as there are images, each class equally likely —
+   * the model then learns a class-balanced prior, so its decisions do not follow the training split's class
+   * mix (useful when deployment or test data are mixed differently).
+   * @defaultValue 'shuffle'
+   */
+  sampling?: TrainSampling;
+  /**
+   * Weights to start from instead of a random initialisation (fine-tuning), e.g. the `getWeights()` of a
+   * loaded model with the same architecture; `source` names them (a zoo id or folder) in the checkpoint and
+   * the saved model's training metadata. The EMA starts from them too. Ignored when resuming (the checkpoint
+   * holds the weights).
+   */
+  init?: TrainInit;
+  /**
    * Seed of every random draw (weights, shuffling, t, ξx, ξm, mask noise).
    * @defaultValue 0
    */
@@ -197,6 +212,19 @@ export interface TrainConfig {
   signal?: AbortSignal;
 }
 
+/** Sample orders of {@link TrainConfig.sampling}. */
+export const TRAIN_SAMPLINGS = ['shuffle', 'class-balanced'] as const;
+/** A sample order of {@link TrainConfig.sampling}. */
+export type TrainSampling = (typeof TRAIN_SAMPLINGS)[number];
+
+/** Starting weights of {@link TrainConfig.init}. */
+export interface TrainInit {
+  /** Every parameter of the UNet by name (as `FlowModel.getWeights()` returns them). */
+  weights: Readonly<Record<string, Float32Array>>;
+  /** Where they come from, e.g. `pneumoniamnist-rgb-28@2.0.0` or a folder. */
+  source: string;
+}
+
 /** Data augmentation of {@link TrainConfig}: per-image probabilities in [0, 1]. */
 export interface TrainAugmentConfig {
   /** Probability of mirroring an image left↔right. @defaultValue 0 */
@@ -229,6 +257,8 @@ export interface ResolvedTrainConfig {
   readonly clipGradNorm: number | undefined;
   readonly loss: SfmLossConfig;
   readonly augment: Required<TrainAugmentConfig>;
+  readonly sampling: TrainSampling;
+  readonly init: TrainInit | undefined;
   readonly seed: number;
   readonly workers: number;
   readonly engine: string | readonly string[] | undefined;
@@ -241,6 +271,22 @@ export interface ResolvedTrainConfig {
   readonly validationSize: number;
   readonly onProgress: ((event: TrainProgressEvent) => void) | undefined;
   readonly signal: AbortSignal | undefined;
+}
+
+function checkInit(init: TrainInit | undefined): TrainInit | undefined {
+  if (init === undefined) return undefined;
+  if (
+    init === null ||
+    typeof init !== 'object' ||
+    typeof init.weights !== 'object' ||
+    init.weights === null
+  ) {
+    throw new TypeError("train: 'init' must be { weights: Record<string, Float32Array>, source: string }.");
+  }
+  if (typeof init.source !== 'string' || init.source.trim() === '') {
+    throw new TypeError("train: 'init.source' must name where the weights come from (a zoo id or a folder).");
+  }
+  return init;
 }
 
 /** Number of CPU cores Node reports. */
@@ -374,6 +420,12 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   if (!Number.isSafeInteger(seed)) {
     throw new TypeError(`train: 'seed' must be a safe integer, got ${JSON.stringify(seed)}.`);
   }
+  const sampling = c.sampling ?? 'shuffle';
+  if (!TRAIN_SAMPLINGS.includes(sampling)) {
+    throw new RangeError(
+      `train: 'sampling' must be one of ${TRAIN_SAMPLINGS.map((v) => `'${v}'`).join(', ')}; got ${JSON.stringify(sampling)}.`,
+    );
+  }
   const rotate90 = inRange('augment.rotate90', c.augment?.rotate90 ?? 0, 0, 1, false);
   if (rotate90 > 0 && data.imageShape[0] !== data.imageShape[1]) {
     throw new RangeError(
@@ -401,6 +453,8 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
       verticalFlip: inRange('augment.verticalFlip', c.augment?.verticalFlip ?? 0, 0, 1, false),
       rotate90,
     },
+    sampling,
+    init: checkInit(c.init),
     seed,
     workers,
     engine: c.engine,

@@ -5,8 +5,15 @@
 
 export type { AdamW, AdamWConfig, AdamWState, ResolvedAdamWConfig } from './adamw.js';
 export { ADAMW_DEFAULTS, createAdamW, resolveAdamWConfig } from './adamw.js';
-export type { ResolvedTrainConfig, TrainConfig, TrainProgressEvent } from './config.js';
-export { resolveTrainConfig, TRAIN_DEFAULTS } from './config.js';
+export type {
+  ResolvedTrainConfig,
+  TrainAugmentConfig,
+  TrainConfig,
+  TrainInit,
+  TrainProgressEvent,
+  TrainSampling,
+} from './config.js';
+export { resolveTrainConfig, TRAIN_DEFAULTS, TRAIN_SAMPLINGS } from './config.js';
 export { emaDecayAt, updateEma } from './ema.js';
 export type {
   GradientEngine,

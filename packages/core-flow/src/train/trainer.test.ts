@@ -8,6 +8,7 @@ import { liveTensors } from '../testing/helpers.js';
 import type { TrainProgressEvent } from './config.js';
 import { syntheticData, TINY_UNET } from './testing/tiny.js';
 import { train } from './trainer.js';
+import { trainingDataFromArrays } from './training-data.js';
 
 const data = syntheticData(24);
 const base = {
@@ -122,6 +123,77 @@ describe('train (tiny UNet, synthetic data)', () => {
     await expect(train({ ...base, data: wide, augment: { rotate90: 0.5 }, maxSteps: 1 })).rejects.toThrow(
       /rotate90' needs square images/,
     );
+  });
+
+  it('draws classes equally often with class-balanced sampling, reproducibly', async () => {
+    // 20 images of class 0, 4 of class 1: shuffling shows class 1 in 1/6 of the draws, balancing in ~1/2.
+    const all = data.read(Array.from({ length: 24 }, (_, i) => i));
+    const labels = Int32Array.from({ length: 24 }, (_, i) => (i < 20 ? 0 : 1));
+    const [h, w, c] = data.imageShape;
+    const images = Uint8Array.from(all.images, (v) => Math.round((v + 1) * 127.5));
+    const skewed = trainingDataFromArrays({ images, labels, imageShape: [h, w, c], numClasses: 2 });
+    const drawn = async (sampling?: 'shuffle' | 'class-balanced') => {
+      const seen: number[] = [];
+      const spy = {
+        ...skewed,
+        read(indices: ArrayLike<number>) {
+          const batch = skewed.read(indices);
+          seen.push(...batch.labels);
+          return batch;
+        },
+      };
+      const result = await train({ ...base, data: spy, sampling, seed: 2, epochs: 2, workers: 0 });
+      result.model.dispose();
+      return { seen, losses: result.losses };
+    };
+    const shuffled = await drawn();
+    const balanced = await drawn('class-balanced');
+    const share = (seen: number[]) => seen.filter((l) => l === 1).length / seen.length;
+    expect(shuffled.seen).toHaveLength(48);
+    expect(share(shuffled.seen)).toBeCloseTo(4 / 24, 10); // every image once per epoch
+    // The labels read up front for balancing come first; the training draws follow.
+    const balancedDraws = balanced.seen.slice(-48);
+    expect(share(balancedDraws)).toBeGreaterThan(0.35);
+    expect(share(balancedDraws)).toBeLessThan(0.65);
+    expect((await drawn('class-balanced')).losses).toEqual(balanced.losses);
+    await expect(train({ ...base, sampling: 'stratified' as never, maxSteps: 1 })).rejects.toThrow(
+      /'sampling' must be one of 'shuffle', 'class-balanced'/,
+    );
+  });
+
+  it('starts from given weights (fine-tuning) and names a mismatch', async () => {
+    const first = await train({ ...base, seed: 1, maxSteps: 2, workers: 0 });
+    const weights = first.model.getWeights();
+    first.model.dispose();
+    const tuned = await train({
+      ...base,
+      init: { weights, source: 'first-run' },
+      learningRate: 1e-9,
+      seed: 9,
+      maxSteps: 1,
+      workers: 0,
+    });
+    for (const [name, values] of Object.entries(tuned.weights)) {
+      const start = weights[name];
+      for (let i = 0; i < values.length; i++) {
+        if (Math.abs(values[i] - start[i]) > 1e-5) throw new Error(`${name}[${i}] moved away from the init`);
+      }
+    }
+    expect(tuned.model.config.metadata.training).toMatchObject({ initialWeights: 'first-run' });
+    tuned.model.dispose();
+    const { 'out.conv.kernel': _dropped, ...partial } = weights;
+    await expect(
+      train({ ...base, init: { weights: partial, source: 'partial.json' }, maxSteps: 1, workers: 0 }),
+    ).rejects.toThrow(/initial weights from partial\.json lack the parameter "out\.conv\.kernel"/);
+    await expect(
+      train({
+        ...base,
+        architecture: { ...TINY_UNET, baseChannels: 16 },
+        init: { weights, source: 'tiny' },
+        maxSteps: 1,
+        workers: 0,
+      }),
+    ).rejects.toThrow(/initial weights from tiny have \d+ values for ".*", the UNet needs \d+/);
   });
 
   it('averages worker gradients like a single thread (2 workers vs the calling thread)', async () => {

@@ -122,6 +122,8 @@ function fingerprintOf(
     ...(config.augment.horizontalFlip > 0 || config.augment.verticalFlip > 0 || config.augment.rotate90 > 0
       ? { augment: usedAugmentations(config.augment) }
       : {}),
+    ...(config.sampling !== 'shuffle' ? { sampling: config.sampling } : {}),
+    ...(config.init ? { init: config.init.source } : {}),
   };
 }
 
@@ -147,6 +149,56 @@ function augmentInPlace(
       rotateImage90InPlace(images, shape, i, 1 + Math.floor(random.uniform() * 3));
     }
   }
+}
+
+/** Labels of every training sample, read in chunks (only class-balanced sampling needs them). */
+function readAllLabels(data: TrainingData): Int32Array {
+  const labels = new Int32Array(data.size);
+  const chunk = 256;
+  for (let start = 0; start < data.size; start += chunk) {
+    const indices = Int32Array.from({ length: Math.min(chunk, data.size - start) }, (_, i) => start + i);
+    labels.set(data.read(indices).labels, start);
+  }
+  return labels;
+}
+
+/**
+ * One epoch's sample order: a permutation, or (class-balanced) `size` draws with replacement where a class
+ * present in the data is picked uniformly, then a sample of it uniformly.
+ */
+function epochOrder(size: number, byClass: readonly Int32Array[] | undefined, random: Random): Int32Array {
+  if (!byClass) return random.permutation(size);
+  const order = new Int32Array(size);
+  for (let i = 0; i < size; i++) {
+    const members = byClass[Math.floor(random.uniform() * byClass.length)];
+    order[i] = members[Math.floor(random.uniform() * members.length)];
+  }
+  return order;
+}
+
+/** Sample indices per class, for the classes present in `labels`. */
+function indicesByClass(labels: Int32Array, numClasses: number): Int32Array[] {
+  const lists: number[][] = Array.from({ length: numClasses }, () => []);
+  labels.forEach((label, index) => lists[label].push(index));
+  return lists.filter((list) => list.length > 0).map((list) => Int32Array.from(list));
+}
+
+/** Checks that `init` holds every parameter of `specs` with the right size; returns them in spec order. */
+function initialWeights(
+  init: NonNullable<ResolvedTrainConfig['init']>,
+  specs: readonly { name: string; shape: readonly number[] }[],
+): Float32Array[] {
+  return specs.map((spec) => {
+    const values = init.weights[spec.name];
+    const size = spec.shape.reduce((a, b) => a * b, 1);
+    if (!(values instanceof Float32Array) || values.length !== size) {
+      throw new RangeError(
+        `train: the initial weights from ${init.source} ${values instanceof Float32Array ? `have ${values.length} values for "${spec.name}", the UNet needs ${size}` : `lack the parameter "${spec.name}"`}. ` +
+          'Start from a model with the same architecture, conditioning and image channels (or train without init).',
+      );
+    }
+    return values;
+  });
 }
 
 function diffFingerprint(saved: Record<string, unknown>, current: Record<string, unknown>): string[] {
@@ -239,6 +291,8 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
         learningRate: cfg.learningRate,
         emaDecay: cfg.emaDecay,
         trainSize: data.size,
+        ...(cfg.sampling !== 'shuffle' ? { sampling: cfg.sampling } : {}),
+        ...(cfg.init ? { initialWeights: cfg.init.source } : {}),
       },
     },
   });
@@ -280,6 +334,8 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
 
   // ---- state: fresh or from the checkpoint ----
   const random = createRandom(cfg.seed);
+  const byClass =
+    cfg.sampling === 'class-balanced' ? indicesByClass(readAllLabels(data), data.numClasses) : undefined;
   const { buffer: paramBuffer, arrays: params } = sharedArrays(sizes);
   const optimizer = createAdamW(sizes, cfg.optimizer);
   let ema: Float32Array[];
@@ -333,10 +389,14 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       losses = [...state.losses];
       validations = [...state.validations];
     } else {
-      const init = initParamData(specs, random);
-      for (const [i, spec] of specs.entries()) params[i].set(init[spec.name]);
+      if (cfg.init) {
+        for (const [i, values] of initialWeights(cfg.init, specs).entries()) params[i].set(values);
+      } else {
+        const init = initParamData(specs, random);
+        for (const [i, spec] of specs.entries()) params[i].set(init[spec.name]);
+      }
       ema = cloneArrays(params);
-      order = random.permutation(data.size);
+      order = epochOrder(data.size, byClass, random);
     }
   } catch (error) {
     flowModel.dispose();
@@ -451,7 +511,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       if (batchInEpoch >= stepsPerEpoch) {
         epoch += 1;
         batchInEpoch = 0;
-        order = random.permutation(data.size);
+        order = epochOrder(data.size, byClass, random);
       }
       const indices = order.subarray(
         batchInEpoch * batchSize,
