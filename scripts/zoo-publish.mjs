@@ -43,6 +43,9 @@ const { values: args } = parseArgs({
     'check-per-class': { type: 'string', default: '64' },
     'sample-counts': { type: 'string', default: '1,2,4,8' },
     'train-command': { type: 'string' },
+    // For a fine-tuned run: how its initial weights were trained (the card replaces the one that said so).
+    'base-training': { type: 'string' },
+    'base-minutes': { type: 'string' },
     zoo: { type: 'string', default: join(REPO, 'zoo') },
   },
 });
@@ -173,7 +176,9 @@ try {
   const hours = state.elapsedMs / 3.6e6;
   const training = {
     engine: 'ort (ONNX Runtime training graph, 2 CPU threads)',
-    'training time': `${(hours * 60).toFixed(0)} min on 2 CPU cores`,
+    'training time': args['base-minutes']
+      ? `${(hours * 60).toFixed(0)} min fine-tuning + ${args['base-minutes']} min for the initial weights, on 2 CPU cores`
+      : `${(hours * 60).toFixed(0)} min on 2 CPU cores`,
     steps: `${state.step} (${f.epochs} epochs of ${f.dataSize} images)`,
     'batch size': f.batchSize,
     'learning rate': `${f.learningRate} (one-cycle cosine, ${f.warmupFraction * 100} % warm-up)`,
@@ -183,7 +188,11 @@ try {
       ? `flips: horizontal p=${f.augment.horizontalFlip}, vertical p=${f.augment.verticalFlip}` +
         (f.augment.rotate90 ? `; quarter turns p=${f.augment.rotate90}` : '')
       : 'none',
-    ...(f.init ? { 'initial weights': `${f.init} (fine-tuned from it)` } : {}),
+    ...(f.init
+      ? {
+          'initial weights': `${f.init} (fine-tuned from it)${args['base-training'] ? `: ${args['base-training']}` : ''}`,
+        }
+      : {}),
     'sample order':
       f.sampling === 'class-balanced' ? 'class-balanced (classes drawn equally often)' : 'shuffled',
     EMA: `decay min(${f.emaDecay}, (1+s)/(10+s)); the card's weights are the EMA weights`,
@@ -316,7 +325,7 @@ try {
       },
     },
     license: { ...entry.license, weights: entry.license.data },
-    notes: `Trained ${(hours * 60).toFixed(0)} min on 2 CPU cores with the ORT engine; test ACC ${pct(test.acc)}, AUC ${pct(test.auc)}. See README.md in this folder for the training config and the paper comparison.`,
+    notes: `Trained ${(hours * 60 + Number(args['base-minutes'] ?? 0)).toFixed(0)} min on 2 CPU cores with the ORT engine; test ACC ${pct(test.acc)}, AUC ${pct(test.auc)}. See README.md in this folder for the training config and the paper comparison.`,
   };
   manifest.models[entryIndex] = updated;
   validateZooManifest(manifest);

@@ -25,6 +25,9 @@ export type {
 export { shardRanges } from './gradients.js';
 export type { OneCycleConfig } from './lr-schedule.js';
 export { ONE_CYCLE_DEFAULTS, oneCycleLr } from './lr-schedule.js';
+// Worker-thread plumbing shared with the ONNX Runtime gradient pool of @medsymmflow/exporters.
+export type { RequestWorkerOptions, WithoutId } from './request-worker.js';
+export { findWorkerScript, RequestWorker } from './request-worker.js';
 export type { TrainResult } from './trainer.js';
 export { TRAIN_OUTPUT_DIRS, train } from './trainer.js';
 export { TRAINER_STATE_BIN, TRAINER_STATE_JSON } from './trainer-state.js';

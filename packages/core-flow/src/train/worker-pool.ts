@@ -8,11 +8,9 @@
  * @module train/worker-pool
  * @internal
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { env } from '../env.js';
 import type { GradientSetup, ShardInput, ShardSums } from './gradients.js';
+import { findWorkerScript, RequestWorker } from './request-worker.js';
 import type { WorkerRequest, WorkerResponse } from './worker-protocol.js';
 
 /** A pool of gradient workers. */
@@ -47,68 +45,30 @@ export function sharedArrays(sizes: readonly number[]): {
  */
 export function resolveWorkerScript(): URL {
   const here = import.meta.url;
-  const candidates = [
-    new URL('./gradient-worker.js', here),
-    new URL('../gradient-worker.js', here),
-    new URL('../../dist/gradient-worker.js', here),
-  ];
-  for (const candidate of candidates) {
-    if (candidate.protocol === 'file:' && existsSync(fileURLToPath(candidate))) return candidate;
-  }
-  throw new Error(
-    `Cannot find the gradient worker script (looked for ${candidates.map((c) => c.href).join(', ')}). ` +
-      'Build @medsymmflow/core-flow (`pnpm build`) or train with workers: 0.',
+  return findWorkerScript(
+    [
+      new URL('./gradient-worker.js', here),
+      new URL('../gradient-worker.js', here),
+      new URL('../../dist/gradient-worker.js', here),
+    ],
+    'the gradient worker script',
+    'Build @medsymmflow/core-flow (`pnpm build`) or train with workers: 0.',
   );
 }
 
-type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type PoolWorker = RequestWorker<WorkerRequest, WorkerResponse>;
 
-interface Pending {
-  resolve(value: WorkerResponse): void;
-  reject(error: Error): void;
-}
-
-class PoolWorker {
-  readonly worker: Worker;
-  private pending = new Map<number, Pending>();
-  private nextId = 1;
-  private failure: Error | undefined;
-
-  constructor(script: URL, index: number) {
-    this.worker = new Worker(script, { name: `medsymmflow-gradient-${index}` });
-    this.worker.on('message', (message: WorkerResponse) => {
-      const pending = this.pending.get(message.id);
-      if (!pending) return;
-      this.pending.delete(message.id);
-      if (message.type === 'error') {
-        const error = new Error(`Gradient worker ${index} failed: ${message.message}`);
-        if (message.stack) error.stack = `${error.message}\n--- worker stack ---\n${message.stack}`;
-        pending.reject(error);
-      } else {
-        pending.resolve(message);
-      }
-    });
-    const failAll = (error: Error) => {
-      this.failure ??= error;
-      for (const pending of this.pending.values()) pending.reject(error);
-      this.pending.clear();
-    };
-    this.worker.on('error', (error) =>
-      failAll(new Error(`Gradient worker ${index} crashed.`, { cause: error })),
-    );
-    this.worker.on('exit', (code) => {
-      if (code !== 0) failAll(new Error(`Gradient worker ${index} exited with code ${code}.`));
-    });
-  }
-
-  request(message: WithoutId<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<WorkerResponse> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...message, id }, transfer);
-    });
-  }
+function startWorker(script: URL, index: number): PoolWorker {
+  return new RequestWorker<WorkerRequest, WorkerResponse>(script, {
+    name: `medsymmflow-gradient-${index}`,
+    label: `Gradient worker ${index}`,
+    errorOf(reply) {
+      if (reply.type !== 'error') return undefined;
+      const error = new Error(`Gradient worker ${index} failed: ${reply.message}`);
+      if (reply.stack) error.stack = `${error.message}\n--- worker stack ---\n${reply.stack}`;
+      return error;
+    },
+  });
 }
 
 /** Starts `size` workers on engine `engine` and waits until each has initialised it. */
@@ -128,7 +88,7 @@ export async function createGradientPool(options: {
   try {
     const inits: Promise<WorkerResponse>[] = [];
     for (let i = 0; i < options.size; i++) {
-      const worker = new PoolWorker(script, i);
+      const worker = startWorker(script, i);
       workers.push(worker);
       const grads = sharedArrays(options.sizes);
       gradViews.push(grads.arrays);

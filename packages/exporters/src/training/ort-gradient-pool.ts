@@ -7,10 +7,7 @@
  * @module training/ort-gradient-pool
  * @internal
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { shardRanges } from '@medsymmflow/core-flow';
+import { findWorkerScript, RequestWorker, shardRanges } from '@medsymmflow/core-flow';
 import type {
   OrtGradientSetup,
   OrtShardInput,
@@ -18,20 +15,26 @@ import type {
   ResolvedOrtTrainingConfig,
 } from './ort-gradients.js';
 
-/** Messages to a gradient worker. */
+/** Requests to a gradient worker, answered by the reply with the same `id`. */
 export type OrtWorkerRequest =
-  | { readonly type: 'init'; readonly setup: OrtGradientSetup; readonly config: ResolvedOrtTrainingConfig }
+  | {
+      readonly type: 'init';
+      readonly id: number;
+      readonly setup: OrtGradientSetup;
+      readonly config: ResolvedOrtTrainingConfig;
+    }
   | {
       readonly type: 'compute';
       readonly id: number;
       readonly params: readonly Float32Array[];
       readonly input: OrtShardInput;
     }
-  | { readonly type: 'endProfiling'; readonly id: number }
-  /** Frees the sessions and ends the worker (after any compute in progress: messages are handled in order). */
-  | { readonly type: 'dispose' };
+  | { readonly type: 'endProfiling'; readonly id: number };
 
-/** Replies of a gradient worker (`id` 0 answers `init`). */
+/** Frees the sessions and ends the worker (after any compute in progress: messages are handled in order). */
+export type OrtWorkerDispose = { readonly type: 'dispose' };
+
+/** Replies of a gradient worker. */
 export type OrtWorkerResponse =
   | {
       readonly id: number;
@@ -56,65 +59,29 @@ export interface OrtGradientPool {
 
 /** The built worker script: next to this bundle in the package, or in `dist/` when running from source. */
 function resolveWorkerScript(): URL {
-  const candidates = [
-    new URL('./ort-gradient-worker.js', import.meta.url),
-    new URL('../../dist/ort-gradient-worker.js', import.meta.url),
-  ];
-  for (const candidate of candidates) {
-    if (candidate.protocol === 'file:' && existsSync(fileURLToPath(candidate))) return candidate;
-  }
-  throw new Error(
-    `Cannot find the ONNX Runtime gradient worker (looked for ${candidates.map((c) => c.href).join(', ')}). ` +
-      'Build @medsymmflow/exporters (`pnpm build`) or pass { workers: 0 }.',
+  return findWorkerScript(
+    [
+      new URL('./ort-gradient-worker.js', import.meta.url),
+      new URL('../../dist/ort-gradient-worker.js', import.meta.url),
+    ],
+    'the ONNX Runtime gradient worker',
+    'Build @medsymmflow/exporters (`pnpm build`) or pass { workers: 0 }.',
   );
 }
 
-class GradientWorker {
-  readonly worker: Worker;
-  private readonly pending = new Map<
-    number,
-    { resolve(r: OrtWorkerResponse): void; reject(e: Error): void }
-  >();
-  private nextId = 1;
-  private failure: Error | undefined;
+type GradientWorker = RequestWorker<OrtWorkerRequest, OrtWorkerResponse>;
 
-  constructor(script: URL, index: number) {
-    this.worker = new Worker(script, { name: `medsymmflow-ort-gradients-${index}` });
-    this.worker.on('message', (message: OrtWorkerResponse) => {
-      const waiter = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      waiter?.resolve(message);
-    });
-    const fail = (error: Error) => {
-      this.failure = error;
-      for (const waiter of this.pending.values()) waiter.reject(error);
-      this.pending.clear();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', (code) => {
-      if (this.pending.size > 0) fail(new Error(`An ONNX Runtime gradient worker exited (code ${code}).`));
-    });
-  }
-
-  async request(message: OrtWorkerRequest, transfer: ArrayBuffer[] = []): Promise<OrtWorkerResponse> {
-    if (this.failure) throw this.failure;
-    if (message.type === 'dispose') throw new Error('dispose is posted, not requested');
-    const id = message.type === 'init' ? 0 : message.id;
-    const reply = await new Promise<OrtWorkerResponse>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(message, transfer);
-    });
-    if (!reply.ok) {
+function startWorker(script: URL, index: number): GradientWorker {
+  return new RequestWorker<OrtWorkerRequest, OrtWorkerResponse>(script, {
+    name: `medsymmflow-ort-gradients-${index}`,
+    label: `ONNX Runtime gradient worker ${index}`,
+    errorOf(reply) {
+      if (reply.ok) return undefined;
       const error = new Error(reply.message);
       if (reply.stack) error.stack = reply.stack;
-      throw error;
-    }
-    return reply;
-  }
-
-  id(): number {
-    return this.nextId++;
-  }
+      return error;
+    },
+  });
 }
 
 /**
@@ -126,13 +93,13 @@ export async function createOrtGradientPool(
   config: ResolvedOrtTrainingConfig,
 ): Promise<OrtGradientPool> {
   const script = resolveWorkerScript();
-  const workers = Array.from({ length: config.workers }, (_, i) => new GradientWorker(script, i));
+  const workers = Array.from({ length: config.workers }, (_, i) => startWorker(script, i));
   // Terminating a worker while ONNX Runtime runs in it aborts the whole process (a native exception on a
   // dying environment), so workers are only asked to stop: each finishes what it is doing, frees its
   // sessions and closes its port.
   const stop = () => {
     for (const w of workers) {
-      w.worker.postMessage({ type: 'dispose' } satisfies OrtWorkerRequest);
+      w.worker.postMessage({ type: 'dispose' } satisfies OrtWorkerDispose);
       w.worker.unref();
     }
   };
@@ -179,7 +146,7 @@ export async function createOrtGradientPool(
             t: slice(input.t),
           };
           const w = workers[i];
-          return w.request({ type: 'compute', id: w.id(), params, input: part });
+          return w.request({ type: 'compute', params, input: part });
         }),
       );
       const failed = settled.find((r) => r.status === 'rejected');
@@ -203,7 +170,7 @@ export async function createOrtGradientPool(
     async endProfiling() {
       if (live) {
         for (const w of workers) {
-          const reply = await w.request({ type: 'endProfiling', id: w.id() });
+          const reply = await w.request({ type: 'endProfiling' });
           if (reply.ok && reply.files) profiles.push(...reply.files);
         }
       }

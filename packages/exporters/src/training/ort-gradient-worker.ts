@@ -6,7 +6,7 @@
  * @internal
  */
 import { parentPort } from 'node:worker_threads';
-import type { OrtWorkerRequest, OrtWorkerResponse } from './ort-gradient-pool.js';
+import type { OrtWorkerDispose, OrtWorkerRequest, OrtWorkerResponse } from './ort-gradient-pool.js';
 import { createSessionGradientComputer, type SessionGradientComputer } from './ort-gradients.js';
 
 const port = parentPort;
@@ -21,7 +21,7 @@ const failure = (id: number, error: unknown): OrtWorkerResponse => ({
   stack: error instanceof Error ? error.stack : undefined,
 });
 
-port.on('message', async (request: OrtWorkerRequest) => {
+port.on('message', async (request: OrtWorkerRequest | OrtWorkerDispose) => {
   if (request.type === 'dispose') {
     computer?.dispose();
     computer = undefined;
@@ -31,9 +31,9 @@ port.on('message', async (request: OrtWorkerRequest) => {
   if (request.type === 'init') {
     try {
       computer = await createSessionGradientComputer(request.setup, request.config);
-      port.postMessage({ id: 0, ok: true } satisfies OrtWorkerResponse);
+      port.postMessage({ id: request.id, ok: true } satisfies OrtWorkerResponse);
     } catch (error) {
-      port.postMessage(failure(0, error));
+      port.postMessage(failure(request.id, error));
     }
     return;
   }
