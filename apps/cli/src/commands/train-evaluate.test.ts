@@ -16,6 +16,8 @@ import { chooseTrainEngine } from './train';
 
 /** `medsymmflow train` on the shared pneumoniamnist files. */
 const TRAIN_PNEUMONIA = ['train', '--dataset', 'pneumoniamnist', '--root', SHARED_MEDMNIST_DIR];
+/** One epoch of batches of 16 on wasm in the calling thread. */
+const QUICK_WASM_EPOCH = ['--epochs', '1', '--batch-size', '16', '--engine', 'wasm', '--workers', '0'];
 
 let temp: string;
 let runDir: string;
@@ -28,14 +30,7 @@ beforeAll(async () => {
     ...TRAIN_PNEUMONIA,
     '--limit',
     '48',
-    '--epochs',
-    '1',
-    '--batch-size',
-    '16',
-    '--engine',
-    'wasm',
-    '--workers',
-    '0',
+    ...QUICK_WASM_EPOCH,
     '--seed',
     '3',
     ...TINY_UNET_ARGS,
@@ -130,18 +125,7 @@ describe('medsymmflow train', () => {
 
   it('fine-tunes from a saved model with --init (its architecture), class-balanced, and refuses misfits', async () => {
     const tuned = join(temp, 'tuned');
-    const common = [
-      '--limit',
-      '32',
-      '--epochs',
-      '1',
-      '--batch-size',
-      '16',
-      '--engine',
-      'wasm',
-      '--workers',
-      '0',
-    ];
+    const common = ['--limit', '32', ...QUICK_WASM_EPOCH];
     const result = await run([
       ...TRAIN_PNEUMONIA,
       ...common,
