@@ -148,8 +148,8 @@ export interface TrainConfig {
   /**
    * Weights to start from instead of a random initialisation (fine-tuning), e.g. the `getWeights()` of a
    * loaded model with the same architecture; `source` names them (a zoo id or folder) in the checkpoint and
-   * the saved model's training metadata. The EMA starts from them too. Ignored when resuming (the checkpoint
-   * holds the weights).
+   * the saved model's training metadata. The EMA starts from them too. A resumed run takes its weights from
+   * the checkpoint but must name the same `source` (it is one of the run's options).
    */
   init?: TrainInit;
   /**
