@@ -5,7 +5,8 @@
  *
  *   node scripts/zoo-publish.mjs --id pneumoniamnist-rgb-28 --run <train --out folder> [--version 1.0.0]
  *
- * 1. copies `<run>/best` (the EMA weights selected on the validation split) into a staging folder;
+ * 1. copies `<run>/best` (the EMA weights selected on the validation split; `--weights final` for the end of the
+ *    run, with `--selection "<why>"` saying on what validation evidence) into a staging folder;
  * 2. `evaluate --split val` with 1, 2, 4 and 8 mask-noise samples per image picks the sample count with the
  *    best mean of validation ACC and AUC (ties: fewer samples); `evaluate --split val --calibrate` with it
  *    stores the softmax temperature, rejection thresholds and these classification settings in model.json
@@ -46,6 +47,9 @@ const { values: args } = parseArgs({
     // For a fine-tuned run: how its initial weights were trained (the card replaces the one that said so).
     'base-training': { type: 'string' },
     'base-minutes': { type: 'string' },
+    // Publish <run>/final instead of <run>/best; --selection then says why (validation evidence, for the card).
+    weights: { type: 'string', default: 'best' },
+    selection: { type: 'string' },
     zoo: { type: 'string', default: join(REPO, 'zoo') },
   },
 });
@@ -63,7 +67,13 @@ const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
 const entryIndex = manifest.models.findIndex((m) => m.id === id);
 if (entryIndex < 0) throw new Error(`No zoo entry "${id}" in ${manifestPath}; add the entry first.`);
 const entry = manifest.models[entryIndex];
-const best = join(runDir, 'best');
+if (!['best', 'final'].includes(args.weights)) throw new Error('--weights must be best or final.');
+if (args.weights === 'final' && !args.selection) {
+  throw new Error(
+    '--weights final needs --selection "<the validation evidence it was chosen on>" for the card.',
+  );
+}
+const best = join(runDir, args.weights);
 if (!existsSync(join(best, 'model.json')))
   throw new Error(`${best}/model.json is missing: train with validation first.`);
 
@@ -198,7 +208,10 @@ try {
     EMA: `decay min(${f.emaDecay}, (1+s)/(10+s)); the card's weights are the EMA weights`,
     'loss weights': `image ${f.loss.imageWeight}, mask ${(1 - f.loss.imageWeight).toFixed(1)}; σ_min ${f.loss.sigmaMin}`,
     seed: f.seed,
-    'model selection': `best validation accuracy (step ${state.bestStep}; validation accuracy by step: ${validations})`,
+    'model selection':
+      args.weights === 'final'
+        ? `the final weights (step ${state.step}): ${args.selection} (validation accuracy by step: ${validations})`
+        : `best validation accuracy (step ${state.bestStep}; validation accuracy by step: ${validations})`,
     calibration: `temperature ${calibration.temperature.toPrecision(4)}; thresholds ${calibration.rejectionThresholds
       .map((t) => `${t.targetAccuracy}: ${t.threshold === null ? 'unreachable' : t.threshold.toPrecision(4)}`)
       .join(', ')} (fitted on validation, n = ${val.n})`,
