@@ -170,3 +170,43 @@ describe('zoo models', () => {
     300_000,
   );
 });
+
+describe('fine-tuning a zoo model', () => {
+  it('starts from the zoo weights with train --init <id> and records the id with its version', async () => {
+    const entry = manifest.models.find((m) => m.id === 'pneumoniamnist-rgb-28') as ManifestEntry & {
+      version: string;
+    };
+    const out = join(cacheDir, 'tuned');
+    const result = await runCli(
+      [
+        'train',
+        '--dataset',
+        'pneumoniamnist',
+        '--init',
+        'pneumoniamnist-rgb-28',
+        '--limit',
+        '16',
+        '--epochs',
+        '1',
+        '--batch-size',
+        '16',
+        '--engine',
+        'wasm',
+        '--workers',
+        '0',
+        '--out',
+        out,
+        '--json',
+      ],
+      { cwd: REPO_ROOT, env: env() },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const saved = JSON.parse(readFileSync(join(out, 'final', 'model.json'), 'utf8')).config;
+    expect(saved.metadata.training.initialWeights).toBe(`pneumoniamnist-rgb-28@${entry.version}`);
+    const zooModel = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'zoo', 'pneumoniamnist-rgb-28', 'model.json'), 'utf8'),
+    ).config;
+    expect(saved.architecture).toEqual(zooModel.architecture);
+    expect(saved.conditioning).toEqual(zooModel.conditioning);
+  }, 300_000);
+});

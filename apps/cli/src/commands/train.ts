@@ -238,7 +238,7 @@ async function initialModel(
       'Drop the architecture flags to fine-tune the model as it is, or drop --init to train a new one.',
     );
   }
-  const { dir, zooId } = await resolveModelDir(context, {
+  const { dir, zooId, zooVersion } = await resolveModelDir(context, {
     model: source,
     quiet: options.quiet === true || options.json === true,
   });
@@ -277,7 +277,11 @@ async function initialModel(
     return {
       architecture,
       conditioning: config.conditioning,
-      init: { weights: model.getWeights(), source: zooId ?? dir },
+      // A zoo id is recorded with its version: the id may later name newer weights.
+      init: {
+        weights: model.getWeights(),
+        source: zooId ? `${zooId}${zooVersion ? `@${zooVersion}` : ''}` : dir,
+      },
     };
   } finally {
     model.dispose();

@@ -22,7 +22,7 @@ import { createByteProgress } from './progress';
 export async function resolveModelDir(
   context: CliContext,
   options: { model: string; zooUrl?: string; cacheDir?: string; quiet?: boolean; json?: boolean },
-): Promise<{ dir: string; zooId?: string }> {
+): Promise<{ dir: string; zooId?: string; zooVersion?: string }> {
   const looksLikePath = /[/\\]/.test(options.model) || options.model.startsWith('.');
   if (existsSync(options.model) || looksLikePath) return { dir: options.model };
   const progress = createByteProgress(context, options.model, !options.quiet && !options.json);
@@ -32,7 +32,7 @@ export async function resolveModelDir(
       cacheDir: options.cacheDir,
       onProgress: progress.onProgress,
     });
-    return { dir: pulled.dir, zooId: pulled.id };
+    return { dir: pulled.dir, zooId: pulled.id, zooVersion: pulled.entry.version ?? undefined };
   } finally {
     progress.stop();
   }

@@ -179,7 +179,7 @@ function epochOrder(size: number, byClass: readonly Int32Array[] | undefined, ra
 /** Sample indices per class, for the classes present in `labels`. */
 function indicesByClass(labels: Int32Array, numClasses: number): Int32Array[] {
   const lists: number[][] = Array.from({ length: numClasses }, () => []);
-  labels.forEach((label, index) => lists[label].push(index));
+  for (const [index, label] of labels.entries()) lists[label].push(index);
   return lists.filter((list) => list.length > 0).map((list) => Int32Array.from(list));
 }
 
