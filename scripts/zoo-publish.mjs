@@ -182,7 +182,11 @@ try {
   // model.json as calibration left it (the card describes this config).
   const calibratedConfig = JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')).config;
   const calibration = calibratedConfig.metadata.calibration;
-  const validations = state.validations.map((v) => `${v.step}: ${pct(v.accuracy)}`).join(', ');
+  const balancedSelection = f.validationMetric === 'balanced-accuracy';
+  const validations = state.validations
+    .map((v) => `${v.step}: ${pct(balancedSelection ? v.balancedAccuracy : v.accuracy)}`)
+    .join(', ');
+  const metricName = balancedSelection ? 'validation balanced accuracy' : 'validation accuracy';
   const hours = state.elapsedMs / 3.6e6;
   const training = {
     engine: 'ort (ONNX Runtime training graph, 2 CPU threads)',
@@ -210,8 +214,8 @@ try {
     seed: f.seed,
     'model selection':
       args.weights === 'final'
-        ? `the final weights (step ${state.step}): ${args.selection} (validation accuracy by step: ${validations})`
-        : `best validation accuracy (step ${state.bestStep}; validation accuracy by step: ${validations})`,
+        ? `the final weights (step ${state.step}): ${args.selection} (${metricName} by step: ${validations})`
+        : `best ${metricName} (step ${state.bestStep}; ${metricName} by step: ${validations})`,
     calibration: `temperature ${calibration.temperature.toPrecision(4)}; thresholds ${calibration.rejectionThresholds
       .map((t) => `${t.targetAccuracy}: ${t.threshold === null ? 'unreachable' : t.threshold.toPrecision(4)}`)
       .join(', ')} (fitted on validation, n = ${val.n})`,

@@ -133,11 +133,17 @@ describe('medsymmflow train', () => {
       join(runDir, 'final'),
       '--sampling',
       'class-balanced',
+      '--validation-metric',
+      'balanced-accuracy',
       '--out',
       tuned,
       '--json',
     ]);
     expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).validationMetric).toBe('balanced-accuracy');
+    const state = JSON.parse(await readFile(join(tuned, 'checkpoint', 'trainer-state.json'), 'utf8'));
+    expect(state.fingerprint.validationMetric).toBe('balanced-accuracy');
+    for (const v of state.validations) expect(v.balancedAccuracy).toBeGreaterThanOrEqual(0);
     const saved = JSON.parse(await readFile(join(tuned, 'final', 'model.json'), 'utf8')).config;
     const original = JSON.parse(await readFile(join(runDir, 'final', 'model.json'), 'utf8')).config;
     expect(saved.architecture).toEqual(original.architecture); // the tiny UNet, without repeating its flags

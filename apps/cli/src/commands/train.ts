@@ -15,11 +15,13 @@ import {
   TRAIN_DEFAULTS,
   TRAIN_OUTPUT_DIRS,
   TRAIN_SAMPLINGS,
+  TRAIN_VALIDATION_METRICS,
   type TrainConfig,
   type TrainInit,
   type TrainingData,
   type TrainProgressEvent,
   type TrainSampling,
+  type TrainValidationMetric,
   train,
   trainingDataFromMedmnist,
   UNET_DEFAULTS,
@@ -53,6 +55,7 @@ export interface TrainCommandOptions {
   conditioning?: string;
   init?: string;
   sampling?: TrainSampling;
+  validationMetric?: TrainValidationMetric;
   epochs?: number;
   maxSteps?: number;
   batchSize?: number;
@@ -202,7 +205,8 @@ function createTrainProgress(
         case 'validation':
           bar?.stop();
           log(
-            `validation at step ${event.step}: accuracy ${(event.accuracy * 100).toFixed(2)}%` +
+            `validation at step ${event.step}: accuracy ${(event.accuracy * 100).toFixed(2)}%, ` +
+              `balanced ${(event.balancedAccuracy * 100).toFixed(2)}%` +
               (event.improved
                 ? ' (best so far, saved)'
                 : ` (best ${(event.bestAccuracy * 100).toFixed(2)}%)`),
@@ -373,6 +377,7 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     conditioning,
     ...(init ? { init } : {}),
     ...(options.sampling ? { sampling: options.sampling } : {}),
+    ...(options.validationMetric ? { validationMetric: options.validationMetric } : {}),
     epochs: options.epochs,
     maxSteps: options.maxSteps,
     batchSize: options.batchSize,
@@ -429,6 +434,7 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     aborted: result.aborted,
     finalLoss: result.losses.at(-1) ?? null,
     bestValidationAccuracy: result.bestAccuracy,
+    validationMetric: result.validationMetric,
     bestStep: result.bestStep,
     imagesPerSecond: result.imagesPerSecond,
     seconds: result.elapsedSeconds,
@@ -461,7 +467,8 @@ function summaryText(flag: string, result: Awaited<ReturnType<typeof train>>): s
   ];
   if (result.bestAccuracy !== null) {
     lines.push(
-      `Best validation accuracy ${(result.bestAccuracy * 100).toFixed(2)}% at step ${result.bestStep}` +
+      `Best validation ${result.validationMetric === 'balanced-accuracy' ? 'balanced accuracy' : 'accuracy'} ` +
+        `${(result.bestAccuracy * 100).toFixed(2)}% at step ${result.bestStep}` +
         ` (${result.validations.length} validation${result.validations.length === 1 ? '' : 's'})`,
     );
   }
@@ -700,6 +707,13 @@ export const trainCommands: CommandGroup = {
         '--validation-size <n>',
         `validation images scored (default ${TRAIN_DEFAULTS.validationSize})`,
         parsePositiveInteger('--validation-size'),
+      )
+      .addOption(
+        new Option(
+          '--validation-metric <metric>',
+          'what selects best/: accuracy, or balanced-accuracy (mean per-class recall; use it with ' +
+            '--sampling class-balanced or imbalanced classes) (default: accuracy)',
+        ).choices([...TRAIN_VALIDATION_METRICS]),
       )
       .option('--json', 'print the summary as JSON (no progress output)')
       .option('-q, --quiet', 'no progress output')

@@ -59,6 +59,9 @@ export type TrainProgressEvent =
       readonly epoch: number;
       /** Accuracy of the EMA weights on the validation subset, in [0, 1]. */
       readonly accuracy: number;
+      /** Mean per-class recall on the same images (the classes present there), in [0, 1]. */
+      readonly balancedAccuracy: number;
+      /** Best value so far of the metric that selects `best/` (`validationMetric`). */
       readonly bestAccuracy: number;
       /** Whether this validation produced a new best checkpoint. */
       readonly improved: boolean;
@@ -206,11 +209,22 @@ export interface TrainConfig {
    * @defaultValue 512
    */
   validationSize?: number;
+  /**
+   * What selects `best/`: `'accuracy'`, or `'balanced-accuracy'` (mean per-class recall — the consistent
+   * choice with class-balanced sampling, or when validation classes are imbalanced).
+   * @defaultValue 'accuracy'
+   */
+  validationMetric?: TrainValidationMetric;
   /** Progress callback. */
   onProgress?: (event: TrainProgressEvent) => void;
   /** Stops training after the current step; a checkpoint is written before `train` resolves. */
   signal?: AbortSignal;
 }
+
+/** Metrics of {@link TrainConfig.validationMetric}. */
+export const TRAIN_VALIDATION_METRICS = ['accuracy', 'balanced-accuracy'] as const;
+/** A metric of {@link TrainConfig.validationMetric}. */
+export type TrainValidationMetric = (typeof TRAIN_VALIDATION_METRICS)[number];
 
 /** Sample orders of {@link TrainConfig.sampling}. */
 export const TRAIN_SAMPLINGS = ['shuffle', 'class-balanced'] as const;
@@ -269,8 +283,18 @@ export interface ResolvedTrainConfig {
   readonly checkpointEvery: number;
   readonly validateEvery: number | undefined;
   readonly validationSize: number;
+  readonly validationMetric: TrainValidationMetric;
   readonly onProgress: ((event: TrainProgressEvent) => void) | undefined;
   readonly signal: AbortSignal | undefined;
+}
+
+function oneOf<T extends string>(name: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) {
+    throw new RangeError(
+      `train: '${name}' must be one of ${allowed.map((v) => `'${v}'`).join(', ')}; got ${JSON.stringify(value)}.`,
+    );
+  }
+  return value;
 }
 
 function checkInit(init: TrainInit | undefined): TrainInit | undefined {
@@ -420,12 +444,7 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
   if (!Number.isSafeInteger(seed)) {
     throw new TypeError(`train: 'seed' must be a safe integer, got ${JSON.stringify(seed)}.`);
   }
-  const sampling = c.sampling ?? 'shuffle';
-  if (!TRAIN_SAMPLINGS.includes(sampling)) {
-    throw new RangeError(
-      `train: 'sampling' must be one of ${TRAIN_SAMPLINGS.map((v) => `'${v}'`).join(', ')}; got ${JSON.stringify(sampling)}.`,
-    );
-  }
+  const sampling = oneOf('sampling', c.sampling ?? 'shuffle', TRAIN_SAMPLINGS);
   const rotate90 = inRange('augment.rotate90', c.augment?.rotate90 ?? 0, 0, 1, false);
   if (rotate90 > 0 && data.imageShape[0] !== data.imageShape[1]) {
     throw new RangeError(
@@ -465,6 +484,7 @@ export function resolveTrainConfig(config: TrainConfig): ResolvedTrainConfig {
     checkpointEvery: positiveInt('checkpointEvery', c.checkpointEvery ?? TRAIN_DEFAULTS.checkpointEvery),
     validateEvery: c.validateEvery === undefined ? undefined : positiveInt('validateEvery', c.validateEvery),
     validationSize: positiveInt('validationSize', c.validationSize ?? TRAIN_DEFAULTS.validationSize),
+    validationMetric: oneOf('validationMetric', c.validationMetric ?? 'accuracy', TRAIN_VALIDATION_METRICS),
     onProgress: c.onProgress,
     signal: c.signal,
   };

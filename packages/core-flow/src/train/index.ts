@@ -12,8 +12,9 @@ export type {
   TrainInit,
   TrainProgressEvent,
   TrainSampling,
+  TrainValidationMetric,
 } from './config.js';
-export { resolveTrainConfig, TRAIN_DEFAULTS, TRAIN_SAMPLINGS } from './config.js';
+export { resolveTrainConfig, TRAIN_DEFAULTS, TRAIN_SAMPLINGS, TRAIN_VALIDATION_METRICS } from './config.js';
 export { emaDecayAt, updateEma } from './ema.js';
 export type {
   GradientEngine,
@@ -30,6 +31,7 @@ export type { RequestWorkerOptions, WithoutId } from './request-worker.js';
 export { findWorkerScript, RequestWorker } from './request-worker.js';
 export type { TrainResult } from './trainer.js';
 export { TRAIN_OUTPUT_DIRS, train } from './trainer.js';
+export type { ValidationRecord } from './trainer-state.js';
 export { TRAINER_STATE_BIN, TRAINER_STATE_JSON } from './trainer-state.js';
 export type { MedmnistSplitLike, TrainingArrays, TrainingBatch, TrainingData } from './training-data.js';
 export { subsetTrainingData, trainingDataFromArrays, trainingDataFromMedmnist } from './training-data.js';

@@ -21,6 +21,13 @@ export const TRAINER_STATE_BIN = 'trainer-state.bin';
 const FORMAT = 'medsymmflow-trainer-state';
 const FORMAT_VERSION = 1;
 
+/** One validation of a run (`balancedAccuracy` is missing in checkpoints written before it was recorded). */
+export interface ValidationRecord {
+  step: number;
+  accuracy: number;
+  balancedAccuracy?: number;
+}
+
 /** What a checkpoint stores besides the raw weights. */
 export interface TrainerState {
   /** Optimizer steps completed. */
@@ -42,7 +49,7 @@ export interface TrainerState {
   /** Loss of every step so far (index = step − 1). */
   losses: number[];
   /** Validation history. */
-  validations: { step: number; accuracy: number }[];
+  validations: ValidationRecord[];
   /** AdamW bias-correction step. */
   optimizerStep: number;
   /** AdamW first moments. */

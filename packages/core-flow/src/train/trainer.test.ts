@@ -161,6 +161,59 @@ describe('train (tiny UNet, synthetic data)', () => {
     );
   });
 
+  it('scores validation by accuracy and balanced accuracy, and selects best/ by the chosen one', async () => {
+    // Validation: 20 images of class 0, 4 of class 1.
+    const all = data.read(Array.from({ length: 24 }, (_, i) => i));
+    const [h, w, c] = data.imageShape;
+    const skewed = trainingDataFromArrays({
+      images: Uint8Array.from(all.images, (v) => Math.round((v + 1) * 127.5)),
+      labels: Int32Array.from({ length: 24 }, (_, i) => (i < 20 ? 0 : 1)),
+      imageShape: [h, w, c],
+      numClasses: 2,
+    });
+    const run = async (validationMetric?: 'accuracy' | 'balanced-accuracy') => {
+      const events: Extract<TrainProgressEvent, { type: 'validation' }>[] = [];
+      const result = await train({
+        ...base,
+        validation: skewed,
+        validationMetric,
+        validateEvery: 1,
+        seed: 4,
+        maxSteps: 4,
+        workers: 0,
+        onProgress: (e) => e.type === 'validation' && events.push(e),
+      });
+      result.model.dispose();
+      return { events, result };
+    };
+    const balanced = await run('balanced-accuracy');
+    expect(balanced.events).toHaveLength(3); // 24 images, batches of 8, one epoch
+    let best = 0;
+    for (const e of balanced.events) {
+      // Both come from the same predictions: r0 of 20 and r1 of 4 right.
+      const pairs = [];
+      for (let r0 = 0; r0 <= 20; r0++) {
+        for (let r1 = 0; r1 <= 4; r1++) {
+          const same = (a: number, b: number) => Math.abs(a - b) < 1e-9;
+          if (same(e.accuracy, (r0 + r1) / 24) && same(e.balancedAccuracy, (r0 / 20 + r1 / 4) / 2))
+            pairs.push([r0, r1]);
+        }
+      }
+      expect(pairs.length, `accuracy ${e.accuracy}, balanced ${e.balancedAccuracy}`).toBeGreaterThan(0);
+      best = Math.max(best, e.balancedAccuracy);
+      expect(e.bestAccuracy).toBe(best);
+    }
+    expect(balanced.result.bestAccuracy).toBe(best);
+    expect(balanced.result.validations.map((v) => v.balancedAccuracy)).toEqual(
+      balanced.events.map((e) => e.balancedAccuracy),
+    );
+    const plain = await run();
+    expect(plain.result.bestAccuracy).toBe(Math.max(...plain.events.map((e) => e.accuracy)));
+    await expect(train({ ...base, validationMetric: 'f1' as never, maxSteps: 1 })).rejects.toThrow(
+      /'validationMetric' must be one of 'accuracy', 'balanced-accuracy'; got "f1"/,
+    );
+  });
+
   it('starts from given weights (fine-tuning) and names a mismatch', async () => {
     const first = await train({ ...base, seed: 1, maxSteps: 2, workers: 0 });
     const weights = first.model.getWeights();

@@ -11,7 +11,7 @@
  * Output folder (`outDir`):
  * - `checkpoint/` — resumable state: the raw weights in the saved-model format plus `trainer-state.json`
  *   / `trainer-state.bin` (step, epoch position, AdamW moments, EMA weights, PRNG state, best metric);
- * - `best/` — the EMA weights with the best validation accuracy (a loadable model);
+ * - `best/` — the EMA weights with the best validation metric (accuracy, or balanced accuracy) (a loadable model);
  * - `final/` — the EMA weights at the end of the run (a loadable model).
  * Each folder is replaced atomically (temporary sibling + rename).
  *
@@ -41,6 +41,7 @@ import {
   resolveTrainConfig,
   type TrainConfig,
   type TrainProgressEvent,
+  type TrainValidationMetric,
 } from './config.js';
 import { emaDecayAt, updateEma } from './ema.js';
 import { clipGlobalNorm, cloneArrays, globalNorm, scaleArrays } from './flat.js';
@@ -53,7 +54,12 @@ import {
   shardRanges,
 } from './gradients.js';
 import { oneCycleLr } from './lr-schedule.js';
-import { readTrainerState, type TrainerState, writeTrainerState } from './trainer-state.js';
+import {
+  readTrainerState,
+  type TrainerState,
+  type ValidationRecord,
+  writeTrainerState,
+} from './trainer-state.js';
 import type { TrainingData } from './training-data.js';
 import { createGradientPool, type GradientPool, sharedArrays } from './worker-pool.js';
 
@@ -68,10 +74,12 @@ export interface TrainResult {
   readonly totalSteps: number;
   /** Loss of every step so far, index = step − 1 (includes steps of earlier sessions when resumed). */
   readonly losses: readonly number[];
-  /** Validation accuracy of the EMA weights over time. */
-  readonly validations: readonly { step: number; accuracy: number }[];
-  /** Best validation accuracy, or `null` without validation data. */
+  /** Validation accuracy (and balanced accuracy) of the EMA weights over time. */
+  readonly validations: readonly ValidationRecord[];
+  /** Best value of the selecting metric, or `null` without validation data. */
   readonly bestAccuracy: number | null;
+  /** The metric that selected `best/`. */
+  readonly validationMetric: TrainValidationMetric;
   /** Step of {@link bestAccuracy}. */
   readonly bestStep: number | null;
   /** Training images per second of this session (steps only). */
@@ -123,6 +131,7 @@ function fingerprintOf(
       ? { augment: usedAugmentations(config.augment) }
       : {}),
     ...(config.sampling !== 'shuffle' ? { sampling: config.sampling } : {}),
+    ...(config.validationMetric !== 'accuracy' ? { validationMetric: config.validationMetric } : {}),
     ...(config.init ? { init: config.init.source } : {}),
   };
 }
@@ -346,7 +355,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
   let bestMetric: number | null = null;
   let bestStep: number | null = null;
   let losses: number[] = [];
-  let validations: { step: number; accuracy: number }[] = [];
+  let validations: ValidationRecord[] = [];
   let elapsedBefore = 0;
   try {
     if (checkpointDir) {
@@ -440,8 +449,8 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     ? validationSubset(cfg.validation, cfg.validationSize, cfg.seed + 1)
     : undefined;
 
-  /** Accuracy of the EMA weights on the validation subset (same ξm noise every time). */
-  const validate = (): number => {
+  /** Accuracy and balanced accuracy of the EMA weights on the validation subset (same ξm noise every time). */
+  const validate = (): { accuracy: number; balancedAccuracy: number } => {
     if (!validationData) throw new Error('no validation data');
     flowModel.setWeights(recordOf(specNames, ema));
     const { labels } = flowModel.classify({
@@ -449,9 +458,18 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       random: createRandom(cfg.seed + 2),
       batchSize: cfg.microBatchSize,
     });
-    let correct = 0;
-    for (let i = 0; i < labels.length; i++) if (labels[i] === validationData.labels[i]) correct++;
-    return correct / labels.length;
+    const seen = new Float64Array(data.numClasses);
+    const right = new Float64Array(data.numClasses);
+    for (let i = 0; i < labels.length; i++) {
+      const truth = validationData.labels[i];
+      seen[truth] += 1;
+      if (labels[i] === truth) right[truth] += 1;
+    }
+    const present = [...seen.keys()].filter((k) => seen[k] > 0);
+    return {
+      accuracy: right.reduce((a, b) => a + b, 0) / labels.length,
+      balancedAccuracy: present.reduce((sum, k) => sum + right[k] / seen[k], 0) / present.length,
+    };
   };
 
   /** Writes `arrays` as a loadable model folder. */
@@ -594,11 +612,12 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       const last = step === totalSteps || aborted;
       if (validationData && (step % validateEvery === 0 || step === totalSteps)) {
         const started = performance.now();
-        const accuracy = validate();
-        validations.push({ step, accuracy });
-        const improved = bestMetric === null || accuracy > bestMetric;
+        const { accuracy, balancedAccuracy } = validate();
+        validations.push({ step, accuracy, balancedAccuracy });
+        const score = cfg.validationMetric === 'balanced-accuracy' ? balancedAccuracy : accuracy;
+        const improved = bestMetric === null || score > bestMetric;
         if (improved) {
-          bestMetric = accuracy;
+          bestMetric = score;
           bestStep = step;
           if (dirs) await saveModel(dirs.best, ema);
         }
@@ -607,6 +626,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
           step,
           epoch,
           accuracy,
+          balancedAccuracy,
           bestAccuracy: bestMetric as number,
           improved,
           seconds: (performance.now() - started) / 1000,
@@ -635,6 +655,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     losses,
     validations,
     bestAccuracy: bestMetric,
+    validationMetric: cfg.validationMetric,
     bestStep,
     imagesPerSecond: trainMs > 0 ? imagesSeen / (trainMs / 1000) : 0,
     elapsedSeconds,
