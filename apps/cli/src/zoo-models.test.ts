@@ -12,7 +12,7 @@ import { loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../test/shared-data';
-import { runCli } from './testing/run-cli';
+import { runCli, WASM_BATCHES_OF_16 } from './testing/run-cli';
 
 interface ManifestEntry {
   id: string;
@@ -188,12 +188,7 @@ describe('fine-tuning a zoo model', () => {
         '16',
         '--epochs',
         '1',
-        '--batch-size',
-        '16',
-        '--engine',
-        'wasm',
-        '--workers',
-        '0',
+        ...WASM_BATCHES_OF_16,
         '--out',
         out,
         '--json',

@@ -11,13 +11,19 @@ import { join } from 'node:path';
 import { loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../../test/shared-data';
-import { CLI_BIN as BIN, type CliRun as Run, runCli as run, TINY_UNET_ARGS } from '../testing/run-cli';
+import {
+  CLI_BIN as BIN,
+  type CliRun as Run,
+  runCli as run,
+  TINY_UNET_ARGS,
+  WASM_BATCHES_OF_16,
+} from '../testing/run-cli';
 import { chooseTrainEngine } from './train';
 
 /** `medsymmflow train` on the shared pneumoniamnist files. */
 const TRAIN_PNEUMONIA = ['train', '--dataset', 'pneumoniamnist', '--root', SHARED_MEDMNIST_DIR];
 /** One epoch of batches of 16 on wasm in the calling thread. */
-const QUICK_WASM_EPOCH = ['--epochs', '1', '--batch-size', '16', '--engine', 'wasm', '--workers', '0'];
+const QUICK_WASM_EPOCH = ['--epochs', '1', ...WASM_BATCHES_OF_16];
 
 let temp: string;
 let runDir: string;
@@ -85,12 +91,7 @@ describe('medsymmflow train', () => {
       '160',
       '--epochs',
       '2',
-      '--batch-size',
-      '16',
-      '--engine',
-      'wasm',
-      '--workers',
-      '0',
+      ...WASM_BATCHES_OF_16,
       ...TINY_UNET_ARGS,
       '--out',
       out,

@@ -58,6 +58,16 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
 }
 
 /** `train` options for a UNet small enough for a quick CLI run (8 channels, 2 levels, no attention). */
+/** `train` arguments for quick test runs: batches of 16 on wasm in the calling thread. */
+export const WASM_BATCHES_OF_16: readonly string[] = Object.freeze([
+  '--batch-size',
+  '16',
+  '--engine',
+  'wasm',
+  '--workers',
+  '0',
+]);
+
 export const TINY_UNET_ARGS: readonly string[] = Object.freeze([
   '--base-channels',
   '8',
