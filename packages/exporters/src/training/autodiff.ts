@@ -12,7 +12,7 @@
  */
 import { attr } from '../onnx/graph-builder.js';
 import { GRAD_RULES, type GradRuleOptions } from './grad-rules.js';
-import { attrFloat, type IrGraph, type IrNode } from './ir.js';
+import { attrFloat, type IrGraph, type IrNode, sameShape } from './ir.js';
 
 /** Rewrites `InstanceNormalization` (unit scale, zero bias, rank 3) into `LayerNormalization` with its statistics outputs. */
 export function prepareForTraining(g: IrGraph): void {
@@ -171,11 +171,13 @@ function groupNormGrad(
       const [n, c, h, w] = shape;
       const [, groups, length] = g.shape(normed);
       const perChannel = [c, 1, 1];
-      const same = (a: readonly number[], b: readonly number[]) =>
-        a.length === b.length && a.every((d, i) => d === b[i]);
-      if (shape.length !== 4 || !same(g.shape(gamma), perChannel) || !same(g.shape(beta), perChannel))
+      if (
+        shape.length !== 4 ||
+        !sameShape(g.shape(gamma), perChannel) ||
+        !sameShape(g.shape(beta), perChannel)
+      )
         continue;
-      if (!same(g.shape(dz), shape) || length !== (c / groups) * h * w) continue;
+      if (!sameShape(g.shape(dz), shape) || length !== (c / groups) * h * w) continue;
       return groupNormBackward(g, {
         dz,
         normed: back,

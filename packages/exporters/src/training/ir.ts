@@ -31,6 +31,11 @@ export interface IrValue {
 }
 
 /** Reads an integer attribute. */
+/** Whether two shapes are equal dimension by dimension. */
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 export function attrInt(node: IrNode, name: string, fallback?: number): number {
   const a = node.attrs.find((x) => x.name === name);
   if (a?.i !== undefined) return Number(a.i);
@@ -187,7 +192,7 @@ export class IrGraph {
   }
   reshape(x: string, shape: readonly number[]): string {
     const from = this.shape(x);
-    if (from.length === shape.length && from.every((d, i) => d === shape[i])) return x;
+    if (sameShape(from, shape)) return x;
     if (sizeOf(from) !== sizeOf(shape)) {
       throw new Error(`Internal error: cannot reshape [${from}] to [${shape}].`);
     }
