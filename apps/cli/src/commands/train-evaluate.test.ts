@@ -207,6 +207,53 @@ describe('medsymmflow train', () => {
     expect(missing.stderr).toMatch(/Cannot load the --init model .*no-such-model/);
   }, 180_000);
 
+  it('passes --conditioning-options to the plugin and records them; refuses unknown options and --init', async () => {
+    const common = ['--limit', '16', ...QUICK_WASM_EPOCH, ...TINY_UNET_ARGS];
+    const out = join(temp, 'scalar-beta2');
+    const result = await run([
+      ...TRAIN_PNEUMONIA,
+      ...common,
+      '--conditioning',
+      'scalar',
+      '--conditioning-options',
+      '{"beta":2}',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const saved = JSON.parse(await readFile(join(out, 'final', 'model.json'), 'utf8')).config;
+    expect(saved.conditioning).toEqual({ name: 'scalar', options: { beta: 2, distance: 'pixel' } });
+
+    const unknown = await run([
+      ...TRAIN_PNEUMONIA,
+      ...common,
+      '--conditioning-options',
+      '{"levls":2}',
+      '--out',
+      join(temp, 'x'),
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /Unknown option "levls" for mask plugin 'rgb-palette'\. Valid options: 'beta', 'levels', 'step'/,
+    );
+    expect(existsSync(join(temp, 'x'))).toBe(false);
+    const withInit = await run([
+      ...TRAIN_PNEUMONIA,
+      '--limit',
+      '16',
+      ...QUICK_WASM_EPOCH,
+      '--init',
+      join(runDir, 'final'),
+      '--conditioning-options',
+      '{"beta":2}',
+      '--out',
+      join(temp, 'x'),
+    ]);
+    expect(withInit.code).toBe(2);
+    expect(withInit.stderr).toMatch(/it cannot be combined with --conditioning-options/);
+  }, 180_000);
+
   it('rejects bad arguments with exit code 2 and a one-line reason', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--out', join(temp, 'x')], /required option '--dataset <flag>' not specified/],
@@ -221,6 +268,22 @@ describe('medsymmflow train', () => {
         /'hsv' is invalid\. Allowed choices are rgb-palette, scalar/,
       ],
       [['train', '--dataset', 'chestmnist', '--out', join(temp, 'x')], /chestmnist is multi-label/],
+      [
+        ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--conditioning-options', '[2]'],
+        /Invalid --conditioning-options "\[2\]": expected a JSON object/,
+      ],
+      [
+        [
+          'train',
+          '--dataset',
+          'pneumoniamnist',
+          '--out',
+          join(temp, 'x'),
+          '--conditioning-options',
+          'beta=2',
+        ],
+        /Invalid --conditioning-options "beta=2": not JSON/,
+      ],
       [
         ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--channel-mults', '1,x'],
         /Invalid --channel-mults/,

@@ -53,6 +53,8 @@ export interface TrainCommandOptions {
   strict: boolean;
   /** Undefined = rgb-palette, or the conditioning of the `--init` model. */
   conditioning?: string;
+  /** `--conditioning-options`: the plugin's options as a JSON object, e.g. `{"beta":2}`. */
+  conditioningOptions?: Record<string, unknown>;
   init?: string;
   sampling?: TrainSampling;
   validationMetric?: TrainValidationMetric;
@@ -105,6 +107,28 @@ export function parseNumber(
 /** Parses a non-negative integer option. */
 export function parseCount(name: string): (value: string) => number {
   return parseNumber(name, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0');
+}
+
+/** Parses a JSON object option, e.g. `--conditioning-options '{"beta":2}'`. */
+export function parseJsonObject(name: string): (value: string) => Record<string, unknown> {
+  return (value) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      throw new UsageError(
+        `Invalid ${name} ${JSON.stringify(value)}: not JSON (${(error as Error).message}).`,
+        `Pass a JSON object, e.g. ${name} '{"beta":2}' (single quotes keep the shell off the braces).`,
+      );
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new UsageError(
+        `Invalid ${name} ${JSON.stringify(value)}: expected a JSON object.`,
+        `E.g. ${name} '{"beta":2}'.`,
+      );
+    }
+    return parsed as Record<string, unknown>;
+  };
 }
 
 /** Parses a comma-separated list of positive integers, e.g. `1,2,2`. */
@@ -271,6 +295,12 @@ async function initialModel(
         'Fine-tune a model trained on data of the same shape and number of classes.',
       );
     }
+    if (options.conditioningOptions !== undefined) {
+      throw new UsageError(
+        `--init takes the conditioning of ${source} as it was trained; it cannot be combined with --conditioning-options.`,
+        'Drop --conditioning-options to fine-tune the model as it is, or drop --init to train a new one.',
+      );
+    }
     if (options.conditioning !== undefined && options.conditioning !== config.conditioning.name) {
       throw new UsageError(
         `The --init model ${source} uses the ${config.conditioning.name} conditioning, not ${options.conditioning}.`,
@@ -348,7 +378,10 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     ...(options.attention !== undefined ? { attentionResolutions: options.attention } : {}),
     ...(options.headChannels !== undefined ? { numHeadChannels: options.headChannels } : {}),
   };
-  let conditioning: string | MaskPluginConfig = options.conditioning ?? 'rgb-palette';
+  let conditioning: string | MaskPluginConfig =
+    options.conditioningOptions === undefined
+      ? (options.conditioning ?? 'rgb-palette')
+      : { name: options.conditioning ?? 'rgb-palette', options: options.conditioningOptions };
   let init: TrainInit | undefined;
   if (options.init !== undefined) {
     ({ architecture, conditioning, init } = await initialModel(context, options, architecture, data));
@@ -569,6 +602,11 @@ export const trainCommands: CommandGroup = {
           '--conditioning <plugin>',
           'class-conditioning mask (default: rgb-palette, or that of the --init model)',
         ).choices(Object.keys(BUILTIN_MASK_PLUGINS)),
+      )
+      .option(
+        '--conditioning-options <json>',
+        "options of the conditioning plugin as a JSON object, e.g. '{\"beta\":2}' (default: the plugin's)",
+        parseJsonObject('--conditioning-options'),
       )
       .option(
         '--init <id|dir>',
