@@ -161,7 +161,10 @@ on the validation split and stored with the model's calibration), the command ev
 \`pnpm test\` re-runs them and checks they match. Next to them, the same models with a single noise mask
 (\`--samples 1\`). Paper rows are Table 1 of Caetano et al. (2025) as given on the authors' project page (mean ± std
 over runs; the official code's defaults train a UNet of twice our width — about 4× the parameters — for 100 epochs
-at batch 256 on a GPU).
+at batch 256 on a GPU). Two differences in how the numbers are made: the official code resizes the 28-px images to
+32 px, and the loader it calls "val" (for the samples drawn during training and for evaluation, in
+\`data/Dataloaders.py\`) reads the MedMNIST test split; it has no held-out split for choosing a checkpoint. Ours
+run at 28 px, and every choice (checkpoint, noise masks, calibration) is made on the validation split.
 
 ${table}
 
