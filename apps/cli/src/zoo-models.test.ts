@@ -75,6 +75,9 @@ describe('zoo models', () => {
       // (ONNX Runtime may pick other kernels on another CPU).
       for (const key of ['split', 'n', 'acc', 'auc', 'temperature'])
         expect(fresh[key], key).toEqual(metrics[key]);
+      // Per-class results (entries published since evaluate reports them): argmin-based, so identical.
+      for (const key of ['balancedAccuracy', 'recall', 'confusion'])
+        if (key in metrics) expect(fresh[key], key).toEqual(metrics[key]);
       for (const key of ['aurc', 'eAurc', 'ece']) {
         expect(fresh[key], key).toBeCloseTo(metrics[key] as number, 6);
       }

@@ -39,6 +39,8 @@ export {
   type MedmnistScores,
   type MedmnistTask,
 } from './medmnist-metrics';
+// Per-class results: confusion matrix, recall, balanced accuracy
+export { type PerClassReport, perClassReport } from './per-class';
 // Plots
 export {
   type LabelledCurve,

@@ -30,6 +30,7 @@ import {
   expectedCalibrationError,
   fitRejectionThreshold,
   fitTemperature,
+  perClassReport,
   readStoredCalibration,
   resolveClassificationSettings,
   selectivePrediction,
@@ -252,6 +253,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     } catch {
       // a class absent from a --limit slice: AUC is undefined
     }
+    const perClass = perClassReport(labels, result.labels, numClasses);
     const risk = aurc(result.uncertainty, correct);
     const curve = selectivePrediction(result.uncertainty, correct);
     // ECE of the distance softmax at the temperature fitted on validation (1 before calibration).
@@ -267,6 +269,10 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       n,
       acc,
       auc,
+      balancedAccuracy: perClass.balancedAccuracy,
+      // Per class: recall (null for a class without images) and the confusion matrix, rows = true class.
+      recall: perClass.recall,
+      confusion: perClass.confusion,
       aurc: risk.aurc,
       eAurc: risk.eAurc,
       ece,
@@ -331,6 +337,9 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
         `${seconds.toFixed(1)} s on ${options.runtime === 'ort' ? 'ONNX Runtime' : 'tfjs'}`,
       `  ACC   ${pct(acc)}`,
       `  AUC   ${pct(auc)}`,
+      `  balanced ACC ${pct(perClass.balancedAccuracy)}; recall per class: ${perClass.recall
+        .map((r, k) => `${model.config.labels[k]} ${pct(r)}`)
+        .join(', ')}`,
       `  AURC  ${risk.aurc.toFixed(4)}  (E-AURC ${risk.eAurc.toFixed(4)})`,
       `  selective ACC: reject 10% → ${pct(at(0.1))}, 20% → ${pct(at(0.2))}, 50% → ${pct(at(0.5))}`,
     ];

@@ -207,7 +207,7 @@ describe('medsymmflow train', () => {
     expect(missing.stderr).toMatch(/Cannot load the --init model .*no-such-model/);
   }, 180_000);
 
-  it('passes --conditioning-options to the plugin and records them; refuses unknown options and --init', async () => {
+  it('passes --conditioning-options to the plugin and --image-weight to the loss, and records both; refuses unknown options and --init', async () => {
     const common = ['--limit', '16', ...QUICK_WASM_EPOCH, ...TINY_UNET_ARGS];
     const out = join(temp, 'scalar-beta2');
     const result = await run([
@@ -217,6 +217,8 @@ describe('medsymmflow train', () => {
       'scalar',
       '--conditioning-options',
       '{"beta":2}',
+      '--image-weight',
+      '0.5',
       '--out',
       out,
       '--json',
@@ -224,6 +226,12 @@ describe('medsymmflow train', () => {
     expect(result.code, result.stderr).toBe(0);
     const saved = JSON.parse(await readFile(join(out, 'final', 'model.json'), 'utf8')).config;
     expect(saved.conditioning).toEqual({ name: 'scalar', options: { beta: 2, distance: 'pixel' } });
+    expect(saved.metadata.training.loss).toEqual({ imageWeight: 0.5, sigmaMin: 1e-4 });
+    const state = JSON.parse(await readFile(join(out, 'checkpoint', 'trainer-state.json'), 'utf8'));
+    expect(state.fingerprint.loss.imageWeight).toBe(0.5);
+    // The paper's loss is not written out: models trained as before keep the same metadata.
+    const plain = JSON.parse(await readFile(join(runDir, 'final', 'model.json'), 'utf8')).config;
+    expect(plain.metadata.training.loss).toBeUndefined();
 
     const unknown = await run([
       ...TRAIN_PNEUMONIA,
@@ -283,6 +291,10 @@ describe('medsymmflow train', () => {
           'beta=2',
         ],
         /Invalid --conditioning-options "beta=2": not JSON/,
+      ],
+      [
+        ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--image-weight', '1.5'],
+        /Invalid --image-weight "1.5": expected a number in \[0, 1\]/,
       ],
       [
         ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--channel-mults', '1,x'],
@@ -345,6 +357,10 @@ describe('medsymmflow evaluate', () => {
     expect(lines).toHaveLength(test.length + 1);
     expect(lines[0]).toBe('index,label,prediction,distance_0_normal,distance_1_pneumonia');
     let correct = 0;
+    const confusion = [
+      [0, 0],
+      [0, 0],
+    ];
     lines.slice(1).forEach((line, i) => {
       const cells = line.split(',');
       expect(cells).toHaveLength(5);
@@ -353,8 +369,14 @@ describe('medsymmflow evaluate', () => {
       const [d0, d1] = [Number(cells[3]), Number(cells[4])];
       expect(Number(cells[2])).toBe(d1 < d0 ? 1 : 0); // prediction = nearest class colour
       if (Number(cells[2]) === Number(cells[1])) correct++;
+      confusion[Number(cells[1])][Number(cells[2])] += 1;
     });
     expect(correct / test.length).toBeCloseTo(report.acc, 10);
+    // Per class: the confusion matrix of the CSV rows, recall per true class, and their mean.
+    expect(report.confusion).toEqual(confusion);
+    const recall = confusion.map((row, k) => row[k] / (row[0] + row[1]));
+    expect(report.recall).toEqual(recall);
+    expect(report.balancedAccuracy).toBeCloseTo((recall[0] + recall[1]) / 2, 12);
 
     const plot = await readFile(svg, 'utf8');
     expect(plot.startsWith('<svg')).toBe(true);
@@ -374,6 +396,9 @@ describe('medsymmflow evaluate', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^pneumoniamnist test: 20 images, euler 1 step/);
     expect(text.stdout).toMatch(/ACC\s+\d+\.\d\d%/);
+    expect(text.stdout).toMatch(
+      /balanced ACC (\d+\.\d\d%|n\/a); recall per class: normal (\d+\.\d\d%|n\/a), pneumonia/,
+    );
 
     const missing = await run(['evaluate', '--model', join(temp, 'nothing-here')]);
     expect(missing.code).toBe(1);

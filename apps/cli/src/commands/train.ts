@@ -11,6 +11,7 @@ import { BUILTIN_MASK_PLUGINS, type MaskPluginConfig } from '@medsymmflow/condit
 import {
   type ArchitectureConfig,
   loadFlowModel,
+  SFM_LOSS_DEFAULTS,
   subsetTrainingData,
   TRAIN_DEFAULTS,
   TRAIN_OUTPUT_DIRS,
@@ -66,6 +67,8 @@ export interface TrainCommandOptions {
   warmup?: number;
   weightDecay?: number;
   emaDecay?: number;
+  /** Weight w of the image velocity loss; the mask loss gets 1 − w. */
+  imageWeight?: number;
   clipGradNorm?: number;
   hflip?: number;
   vflip?: number;
@@ -419,6 +422,7 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     warmupFraction: options.warmup,
     optimizer: options.weightDecay !== undefined ? { weightDecay: options.weightDecay } : undefined,
     emaDecay: options.emaDecay,
+    ...(options.imageWeight !== undefined ? { loss: { imageWeight: options.imageWeight } } : {}),
     clipGradNorm: options.clipGradNorm,
     augment: {
       horizontalFlip: options.hflip ?? 0,
@@ -658,6 +662,11 @@ export const trainCommands: CommandGroup = {
         '--ema-decay <d>',
         `maximum EMA decay (default ${TRAIN_DEFAULTS.emaDecay})`,
         unitInterval('--ema-decay'),
+      )
+      .option(
+        '--image-weight <w>',
+        `weight w of the image velocity loss; the mask loss gets 1 − w (default ${SFM_LOSS_DEFAULTS.imageWeight}, the paper's)`,
+        parseNumber('--image-weight', (v) => v >= 0 && v <= 1, 'a number in [0, 1]'),
       )
       .option(
         '--clip-grad-norm <n>',

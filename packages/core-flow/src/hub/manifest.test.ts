@@ -141,6 +141,46 @@ describe('validateZooManifest', () => {
     expect(invalid(manifestJson([entryJson('m-1', twice)])).reason).toContain('twice');
   });
 
+  it('accepts per-class results only whole and consistent with n', () => {
+    const [, , onnx] = standardFiles();
+    const perClass = {
+      balancedAccuracy: 0.75,
+      recall: [0.5, 1],
+      confusion: [
+        [100, 100],
+        [0, 424],
+      ],
+    };
+    const manifest = validateZooManifest(
+      manifestJson([entryJson('m-1', [onnx], { metrics: metricsJson(perClass) })]),
+    );
+    expect(manifest.models[0].metrics).toMatchObject(perClass);
+    const metrics = (overrides: Record<string, unknown>) =>
+      manifestJson([entryJson('m-1', [onnx], { metrics: metricsJson({ ...perClass, ...overrides }) })]);
+    expect(invalid(metrics({ confusion: undefined })).reason).toContain(
+      'has balancedAccuracy, recall but not all of balancedAccuracy, recall, confusion',
+    );
+    expect(invalid(metrics({ confusion: [[624, 0], [0]] })).reason).toContain(
+      'metrics.confusion[1] must be an array of 2 image counts',
+    );
+    expect(
+      invalid(
+        metrics({
+          confusion: [
+            [1, 0],
+            [0, 1],
+          ],
+        }),
+      ).reason,
+    ).toContain('metrics.confusion counts 2 images, but n is 624');
+    expect(invalid(metrics({ recall: [0.5] })).reason).toContain(
+      'metrics.recall must be an array of 2 recalls',
+    );
+    expect(invalid(metrics({ recall: [null, 1.5] })).reason).toContain(
+      'metrics.recall[1] must be a number in [0, 1]',
+    );
+  });
+
   it('checks the format, version, unknown fields and the architecture', () => {
     expect(invalid({ ...manifestJson([]), format: 'other' }).reason).toContain(
       '"format" must be "medsymmflow-zoo"',

@@ -120,6 +120,12 @@ export interface ZooMetrics {
   readonly command: string;
   /** Generated samples classified by the same model (optional). */
   readonly generation?: ZooGenerationCheck;
+  /** Mean per-class recall (entries published before `evaluate` reported it have none of the per-class fields). */
+  readonly balancedAccuracy?: number;
+  /** Recall of each class; `null` for a class without test images. */
+  readonly recall?: readonly (number | null)[];
+  /** `confusion[truth][predicted]`: test images per true and predicted class. */
+  readonly confusion?: readonly (readonly number[])[];
 }
 
 /** Licences of an entry. */
@@ -236,7 +242,11 @@ const METRIC_KEYS = [
   'evaluation',
   'command',
   'generation',
+  'balancedAccuracy',
+  'recall',
+  'confusion',
 ];
+const OPTIONAL_METRIC_KEYS = ['generation', 'balancedAccuracy', 'recall', 'confusion'];
 const MAX_ID_LENGTH = 64;
 const SAFE_SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
@@ -381,7 +391,7 @@ class ManifestChecker {
       where,
       value,
       METRIC_KEYS,
-      METRIC_KEYS.filter((k) => k !== 'generation'),
+      METRIC_KEYS.filter((k) => !OPTIONAL_METRIC_KEYS.includes(k)),
     );
     if (!Array.isArray(record.selective) || record.selective.length === 0) {
       this.fail(`${where}.selective`, `must be a non-empty array of { reject, acc, threshold }`);
@@ -423,6 +433,7 @@ class ManifestChecker {
         seed: this.integer(`${where}.evaluation.seed`, evaluation.seed, 0),
       }),
       command: this.string(`${where}.command`, record.command),
+      ...this.perClass(where, record, this.integer(`${where}.n`, record.n, 1)),
     };
     if (record.generation !== undefined) {
       const g = this.object(`${where}.generation`, record.generation, [
@@ -451,6 +462,44 @@ class ManifestChecker {
       });
     }
     return Object.freeze(metrics);
+  }
+
+  /** The optional per-class fields of metrics: all three or none, a square confusion matrix of `n` images. */
+  perClass(
+    where: string,
+    record: Record<string, unknown>,
+    n: number,
+  ): Pick<ZooMetrics, 'balancedAccuracy' | 'recall' | 'confusion'> {
+    const present = ['balancedAccuracy', 'recall', 'confusion'].filter((key) => record[key] !== undefined);
+    if (present.length === 0) return {};
+    if (present.length < 3) {
+      this.fail(where, `has ${present.join(', ')} but not all of balancedAccuracy, recall, confusion`);
+    }
+    const { recall, confusion } = record;
+    if (!Array.isArray(confusion) || confusion.length < 2) {
+      this.fail(`${where}.confusion`, 'must be a square array of image counts, one row per class');
+    }
+    const rows = (confusion as unknown[]).map((row, k) => {
+      if (!Array.isArray(row) || row.length !== confusion.length) {
+        this.fail(`${where}.confusion[${k}]`, `must be an array of ${confusion.length} image counts`);
+      }
+      return Object.freeze(row.map((v, j) => this.integer(`${where}.confusion[${k}][${j}]`, v, 0)));
+    });
+    const total = rows.flat().reduce((a, b) => a + b, 0);
+    if (total !== n) this.fail(`${where}.confusion`, `counts ${total} images, but n is ${n}`);
+    if (!Array.isArray(recall) || recall.length !== rows.length) {
+      this.fail(
+        `${where}.recall`,
+        `must be an array of ${rows.length} recalls (null for a class without images)`,
+      );
+    }
+    return {
+      balancedAccuracy: this.fraction(`${where}.balancedAccuracy`, record.balancedAccuracy),
+      recall: Object.freeze(
+        (recall as unknown[]).map((v, k) => (v === null ? null : this.fraction(`${where}.recall[${k}]`, v))),
+      ),
+      confusion: Object.freeze(rows),
+    };
   }
 
   positive(where: string, value: unknown): number {

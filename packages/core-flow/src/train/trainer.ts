@@ -26,8 +26,9 @@ import {
   type RandomState,
   rotateImage90InPlace,
 } from '@medsymmflow/datasets-medmnist';
+import { perClassReport } from '@medsymmflow/uncertainty';
 import { resolveEngine } from '../engines/registry.js';
-import { resolveSfmLossConfig, sampleSfmNoise } from '../flow/sfm.js';
+import { resolveSfmLossConfig, SFM_LOSS_DEFAULTS, type SfmLossConfig, sampleSfmNoise } from '../flow/sfm.js';
 import { resolveAtomicDir, writeDirAtomic } from '../io/atomic-dir.js';
 import { resolveFlowModelConfig } from '../io/config.js';
 import type { FlowModel, ResolvedFlowModelConfig } from '../io/flow-model.js';
@@ -134,6 +135,11 @@ function fingerprintOf(
     ...(config.validationMetric !== 'accuracy' ? { validationMetric: config.validationMetric } : {}),
     ...(config.init ? { init: config.init.source } : {}),
   };
+}
+
+function lossIsDefault(loss: SfmLossConfig): boolean {
+  const { imageWeight, sigmaMin } = resolveSfmLossConfig(loss);
+  return imageWeight === SFM_LOSS_DEFAULTS.imageWeight && sigmaMin === SFM_LOSS_DEFAULTS.sigmaMin;
 }
 
 /** The augmentation fingerprint: flips as before, `rotate90` only when on (older runs did not have it). */
@@ -302,6 +308,8 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
         trainSize: data.size,
         ...(cfg.sampling !== 'shuffle' ? { sampling: cfg.sampling } : {}),
         ...(cfg.init ? { initialWeights: cfg.init.source } : {}),
+        // Only a non-default loss, so the metadata of models trained as the paper says stays as it was.
+        ...(lossIsDefault(cfg.loss) ? {} : { loss: resolveSfmLossConfig(cfg.loss) }),
       },
     },
   });
@@ -458,18 +466,9 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       random: createRandom(cfg.seed + 2),
       batchSize: cfg.microBatchSize,
     });
-    const seen = new Float64Array(data.numClasses);
-    const right = new Float64Array(data.numClasses);
-    for (let i = 0; i < labels.length; i++) {
-      const truth = validationData.labels[i];
-      seen[truth] += 1;
-      if (labels[i] === truth) right[truth] += 1;
-    }
-    const present = [...seen.keys()].filter((k) => seen[k] > 0);
-    return {
-      accuracy: right.reduce((a, b) => a + b, 0) / labels.length,
-      balancedAccuracy: present.reduce((sum, k) => sum + right[k] / seen[k], 0) / present.length,
-    };
+    const { confusion, balancedAccuracy } = perClassReport(validationData.labels, labels, data.numClasses);
+    const right = confusion.reduce((sum, row, k) => sum + row[k], 0);
+    return { accuracy: right / labels.length, balancedAccuracy };
   };
 
   /** Writes `arrays` as a loadable model folder. */

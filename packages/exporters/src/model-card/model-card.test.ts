@@ -54,6 +54,12 @@ describe('model cards', () => {
       correct += (distances[2 * i] <= distances[2 * i + 1] ? 0 : 1) === labels[i] ? 1 : 0;
     expect(metrics.acc).toBeCloseTo(correct / labels.length, 10);
     expect(metrics.acc).toBeLessThan(1);
+    // Per class: the confusion matrix holds every image, its diagonal is ACC, recall is per true class.
+    const [[tn, fp], [fn, tp]] = metrics.confusion;
+    expect(tn + fp + fn + tp).toBe(labels.length);
+    expect((tn + tp) / labels.length).toBeCloseTo(metrics.acc, 12);
+    expect(metrics.recall).toEqual([tn / (tn + fp), tp / (fn + tp)]);
+    expect(metrics.balancedAccuracy).toBeCloseTo((tn / (tn + fp) + tp / (fn + tp)) / 2, 12);
     expect(metrics.selective.map((p) => p.rejectionRate)).toEqual([...MODEL_CARD_DEFAULTS.rejectionRates]);
     expect(metrics.selective[0].accuracy).toBeCloseTo(metrics.acc, 10);
     expect(metrics.selective.at(-1)!.coverage).toBeCloseTo(0.5, 10);
@@ -100,6 +106,12 @@ describe('model cards', () => {
     expect(md).toContain('pixel values [0, 255] mapped linearly to [-1, 1]');
     expect(md).toContain('| batch size | 64 |');
     expect(md).toContain(`| ACC | ${card.metrics!.acc.toFixed(4)} |`);
+    const [[tn, fp], [fn, tp]] = card.metrics!.confusion;
+    expect(md).toContain('| true class | images | recall | → 0 normal | → 1 pneumonia |');
+    expect(md).toContain(
+      `| 1 pneumonia | ${fn + tp} | ${((100 * tp) / (fn + tp)).toFixed(1)} % | ${fn} | ${tp} |`,
+    );
+    expect(md).toContain(`| 0 normal | ${tn + fp} |`);
     expect(md).toContain(`| AURC (lower is better) | ${card.metrics!.aurc.toFixed(4)} |`);
     expect(md).toContain('| 50.0 % | 50.0 % |');
     expect(md).toContain('](selective-prediction.svg)');

@@ -16,6 +16,7 @@ import {
   expectedCalibrationError,
   getAUC,
   type MedmnistTask,
+  perClassReport,
   scoresFromDistances,
   selectivePrediction,
   selectivePredictionSvg,
@@ -61,6 +62,12 @@ export interface ModelCardMetrics {
   readonly ece: number;
   /** The temperature T of {@link ece}. */
   readonly temperature: number;
+  /** Mean per-class recall (over the classes with images). */
+  readonly balancedAccuracy: number;
+  /** Recall of each class; `null` for a class without images. */
+  readonly recall: readonly (number | null)[];
+  /** `confusion[truth][predicted]` image counts. */
+  readonly confusion: readonly (readonly number[])[];
   /** Accuracy of the kept images after rejecting the most uncertain fraction. */
   readonly selective: readonly {
     readonly rejectionRate: number;
@@ -150,7 +157,9 @@ function evaluate(evaluation: ModelCardEvaluation, numClasses: number) {
       `'distances' must hold n × numClasses = ${n} × ${numClasses} values; got ${distances.length}.`,
     );
   }
-  const correct = correctness(labels, argminRows(distances, n, numClasses));
+  const predictions = argminRows(distances, n, numClasses);
+  const correct = correctness(labels, predictions);
+  const { balancedAccuracy, recall, confusion } = perClassReport(labels, predictions, numClasses);
   const uncertainty = distanceUncertainty(distances, numClasses);
   const task = evaluation.task ?? (numClasses === 2 ? 'binary-class' : 'multi-class');
   const rates = evaluation.rejectionRates ?? MODEL_CARD_DEFAULTS.rejectionRates;
@@ -170,6 +179,9 @@ function evaluate(evaluation: ModelCardEvaluation, numClasses: number) {
       numClasses,
     ),
     temperature,
+    balancedAccuracy,
+    recall,
+    confusion,
     selective: curve.points.map((p) => ({
       rejectionRate: p.rejectionRate,
       coverage: p.coverage,
@@ -301,6 +313,7 @@ export async function renderModelCard(
     );
     lines.push('| metric | value |', '| --- | --- |');
     lines.push(`| ACC | ${metrics.acc.toFixed(4)} |`);
+    lines.push(`| balanced ACC (mean per-class recall) | ${metrics.balancedAccuracy.toFixed(4)} |`);
     lines.push(`| AUC (MedMNIST) | ${metrics.auc.toFixed(4)} |`);
     lines.push(`| AUC (MedSymmFlow, all classes) | ${metrics.distanceAuc.toFixed(4)} |`);
     lines.push(`| AURC (lower is better) | ${metrics.aurc.toFixed(4)} |`);
@@ -309,6 +322,25 @@ export async function renderModelCard(
       `| ECE (15 bins, softmax(−d/T), T = ${metrics.temperature.toPrecision(4)}) | ${metrics.ece.toFixed(4)} |`,
       '',
     );
+    lines.push('### Per class', '');
+    lines.push(
+      'Recall (sensitivity) of each class and where its images went: rows are the true class, columns the prediction.',
+      '',
+    );
+    const names = labelNames.map((l, k) => escapeCell(l === String(k) ? l : `${k} ${l}`));
+    lines.push(
+      `| true class | images | recall | ${names.map((l) => `→ ${l}`).join(' | ')} |`,
+      `| --- | --- | --- |${' --- |'.repeat(names.length)}`,
+    );
+    const { confusion, recall } = metrics;
+    for (const [k, row] of confusion.entries()) {
+      const images = row.reduce((a, b) => a + b, 0);
+      const classRecall = recall[k];
+      lines.push(
+        `| ${names[k]} | ${images} | ${classRecall === null ? '–' : pct(classRecall)} | ${row.join(' | ')} |`,
+      );
+    }
+    lines.push('');
     lines.push('### Selective prediction', '');
     lines.push(
       'Images are ranked by uncertainty (distance to the predicted class) and the most uncertain are rejected first.',
