@@ -153,6 +153,29 @@ const rejection = (dataset) => {
     : `On ${label} it does not rank errors usefully yet (RGB: ACC ${pct(all)} → ${pct(half)} % after rejecting the most uncertain half).`;
 };
 
+/** Classes a model never gets right on the test split (recall 0), from the manifest's per-class results. */
+const neverRight = (id) => {
+  const { recall } = byId[id].metrics;
+  if (!recall) return null;
+  const labels = byId[id].labels;
+  const missed = recall.flatMap((r, k) => (r === 0 ? [labels[k]] : []));
+  return missed.length === 0 ? null : missed;
+};
+const perClassText = ['pneumoniamnist', 'retinamnist']
+  .flatMap((d) =>
+    ['rgb', 'scalar'].map((mask) => {
+      const missed = neverRight(`${d}-${mask}-28`);
+      return missed
+        ? `the ${NAMES[d]} ${mask === 'rgb' ? 'RGB' : 'scalar'} model never predicts ${missed.length === 1 ? 'class' : 'classes'} ${missed.join(', ')} correctly (recall 0)`
+        : null;
+    }),
+  )
+  .filter(Boolean);
+const perClassSentence =
+  perClassText.length === 0
+    ? ''
+    : ` Per class (the cards' confusion matrices): ${perClassText.join('; ')}.`;
+
 const text = `Official MedMNIST test splits (624 PneumoniaMNIST, 400 RetinaMNIST images), AUC / ACC in %. AUC is the
 MedSymmFlow AUC (one-vs-rest over every class on the mask distances, averaged), as in the paper. Our bold numbers
 are what \`medsymmflow evaluate --model <id> --dataset <flag> --split test --json\` prints for each zoo model (one
@@ -171,8 +194,8 @@ ${table}
 Our models were trained on 2 CPU cores in ${minutes('pneumoniamnist-rgb-28')} / ${minutes('pneumoniamnist-scalar-28')} min (Pneumonia RGB / scalar) and
 ${minutes('retinamnist-rgb-28')} / ${minutes('retinamnist-scalar-28')} min (Retina RGB / scalar) with the onnxruntime training engine, half the paper's width and a
 fraction of its training budget; ${targetText} ${claim} ${rejection('pneumoniamnist')}
-${rejection('retinamnist')} Each card (\`zoo/<id>/README.md\`) has the training recipe, the
-validation numbers behind the noise-mask choice, calibration, ECE, accuracy at 10–50 % rejection, the
+${rejection('retinamnist')}${perClassSentence} Each card (\`zoo/<id>/README.md\`) has the training recipe, the
+validation numbers behind the noise-mask choice, calibration, ECE, per-class recall and confusion matrix, accuracy at 10–50 % rejection, the
 selective-prediction plot and generated samples per class (with the share the same model classifies as the
 requested class). Regenerate this section with \`node scripts/readme-results.mjs\`.`;
 
