@@ -172,9 +172,7 @@ const perClassText = ['pneumoniamnist', 'retinamnist']
   )
   .filter(Boolean);
 const perClassSentence =
-  perClassText.length === 0
-    ? ''
-    : ` Per class (the cards' confusion matrices): ${perClassText.join('; ')}.`;
+  perClassText.length === 0 ? '' : ` Per class (the cards' confusion matrices): ${perClassText.join('; ')}.`;
 
 const text = `Official MedMNIST test splits (624 PneumoniaMNIST, 400 RetinaMNIST images), AUC / ACC in %. AUC is the
 MedSymmFlow AUC (one-vs-rest over every class on the mask distances, averaged), as in the paper. Our bold numbers
