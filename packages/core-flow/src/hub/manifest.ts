@@ -415,9 +415,10 @@ class ManifestChecker {
       'samples',
       'seed',
     ]);
+    const n = this.integer(`${where}.n`, record.n, 1);
     const metrics: ZooMetrics = {
       split: this.oneOf(`${where}.split`, record.split, ZOO_METRIC_SPLITS),
-      n: this.integer(`${where}.n`, record.n, 1),
+      n,
       acc: this.fraction(`${where}.acc`, record.acc),
       auc: this.fraction(`${where}.auc`, record.auc),
       aurc: this.fraction(`${where}.aurc`, record.aurc),
@@ -433,7 +434,7 @@ class ManifestChecker {
         seed: this.integer(`${where}.evaluation.seed`, evaluation.seed, 0),
       }),
       command: this.string(`${where}.command`, record.command),
-      ...this.perClass(where, record, this.integer(`${where}.n`, record.n, 1)),
+      ...this.perClass(where, record, n),
     };
     if (record.generation !== undefined) {
       const g = this.object(`${where}.generation`, record.generation, [

@@ -28,7 +28,12 @@ import {
 } from '@medsymmflow/datasets-medmnist';
 import { perClassReport } from '@medsymmflow/uncertainty';
 import { resolveEngine } from '../engines/registry.js';
-import { resolveSfmLossConfig, SFM_LOSS_DEFAULTS, type SfmLossConfig, sampleSfmNoise } from '../flow/sfm.js';
+import {
+  type ResolvedSfmLossConfig,
+  resolveSfmLossConfig,
+  SFM_LOSS_DEFAULTS,
+  sampleSfmNoise,
+} from '../flow/sfm.js';
 import { resolveAtomicDir, writeDirAtomic } from '../io/atomic-dir.js';
 import { resolveFlowModelConfig } from '../io/config.js';
 import type { FlowModel, ResolvedFlowModelConfig } from '../io/flow-model.js';
@@ -137,8 +142,7 @@ function fingerprintOf(
   };
 }
 
-function lossIsDefault(loss: SfmLossConfig): boolean {
-  const { imageWeight, sigmaMin } = resolveSfmLossConfig(loss);
+function lossIsDefault({ imageWeight, sigmaMin }: ResolvedSfmLossConfig): boolean {
   return imageWeight === SFM_LOSS_DEFAULTS.imageWeight && sigmaMin === SFM_LOSS_DEFAULTS.sigmaMin;
 }
 
@@ -289,6 +293,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       `train: the UNet takes square images, but the data is ${height}×${width}. Resize or crop the images first.`,
     );
   }
+  const lossConfig = resolveSfmLossConfig(cfg.loss);
   const { config: modelConfig, maskPlugin } = await resolveFlowModelConfig({
     numClasses: data.numClasses,
     ...(data.labelNames ? { labels: [...data.labelNames] } : {}),
@@ -309,7 +314,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
         ...(cfg.sampling !== 'shuffle' ? { sampling: cfg.sampling } : {}),
         ...(cfg.init ? { initialWeights: cfg.init.source } : {}),
         // Only a non-default loss, so the metadata of models trained as the paper says stays as it was.
-        ...(lossIsDefault(cfg.loss) ? {} : { loss: resolveSfmLossConfig(cfg.loss) }),
+        ...(lossIsDefault(lossConfig) ? {} : { loss: lossConfig }),
       },
     },
   });
@@ -323,7 +328,6 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
   const totalSteps = Math.min(cfg.epochs * stepsPerEpoch, cfg.maxSteps ?? Number.POSITIVE_INFINITY);
   const validateEvery = cfg.validateEvery ?? stepsPerEpoch;
   const fingerprint = fingerprintOf(cfg, modelConfig, totalSteps);
-  const lossConfig = resolveSfmLossConfig(cfg.loss);
   const dirs = cfg.outDir
     ? {
         checkpoint: join(cfg.outDir, TRAIN_OUTPUT_DIRS.checkpoint),
