@@ -236,7 +236,9 @@ function createTrainProgress(
               `balanced ${(event.balancedAccuracy * 100).toFixed(2)}%` +
               (event.improved
                 ? ' (best so far, saved)'
-                : ` (best ${(event.bestAccuracy * 100).toFixed(2)}%)`),
+                : ` (best ${(event.bestAccuracy * 100).toFixed(2)}%)`) +
+              `; training images: accuracy ${(event.trainingAccuracy * 100).toFixed(2)}%, ` +
+              `balanced ${(event.trainingBalancedAccuracy * 100).toFixed(2)}%`,
           );
           if (bar) bar.start(bar.getTotal(), event.step, payload);
           break;
@@ -752,7 +754,7 @@ export const trainCommands: CommandGroup = {
       )
       .option(
         '--validation-size <n>',
-        `validation images scored (default ${TRAIN_DEFAULTS.validationSize})`,
+        `validation images scored, and as many training images (default ${TRAIN_DEFAULTS.validationSize})`,
         parsePositiveInteger('--validation-size'),
       )
       .addOption(

@@ -61,6 +61,13 @@ export type TrainProgressEvent =
       readonly accuracy: number;
       /** Mean per-class recall on the same images (the classes present there), in [0, 1]. */
       readonly balancedAccuracy: number;
+      /**
+       * Accuracy on a fixed subset of the training images (as many as validated, no augmentation): low on both
+       * splits means the model underfits; high here while validation falls means it overfits.
+       */
+      readonly trainingAccuracy: number;
+      /** Balanced accuracy on the same training images. */
+      readonly trainingBalancedAccuracy: number;
       /** Best value so far of the metric that selects `best/` (`validationMetric`). */
       readonly bestAccuracy: number;
       /** Whether this validation produced a new best checkpoint. */

@@ -26,6 +26,9 @@ export interface ValidationRecord {
   step: number;
   accuracy: number;
   balancedAccuracy?: number;
+  /** Accuracy on a fixed subset of the training images (absent in checkpoints of older versions). */
+  trainingAccuracy?: number;
+  trainingBalancedAccuracy?: number;
 }
 
 /** What a checkpoint stores besides the raw weights. */

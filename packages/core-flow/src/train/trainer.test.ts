@@ -214,6 +214,35 @@ describe('train (tiny UNet, synthetic data)', () => {
     );
   });
 
+  it('measures the same on training images, unaugmented, to show the fit', async () => {
+    const events: Extract<TrainProgressEvent, { type: 'validation' }>[] = [];
+    const onTraining = await train({
+      ...base,
+      validation: data, // the training images themselves: both measures must agree exactly
+      augment: { horizontalFlip: 1, verticalFlip: 1 },
+      validateEvery: 1,
+      seed: 4,
+      maxSteps: 3,
+      workers: 0,
+      onProgress: (e) => e.type === 'validation' && events.push(e),
+    });
+    onTraining.model.dispose();
+    expect(events).toHaveLength(3);
+    for (const e of events) {
+      expect(e.trainingAccuracy).toBe(e.accuracy);
+      expect(e.trainingBalancedAccuracy).toBe(e.balancedAccuracy);
+    }
+    expect(onTraining.validations).toEqual(
+      events.map(({ step, accuracy, balancedAccuracy, trainingAccuracy, trainingBalancedAccuracy }) => ({
+        step,
+        accuracy,
+        balancedAccuracy,
+        trainingAccuracy,
+        trainingBalancedAccuracy,
+      })),
+    );
+  });
+
   it('starts from given weights (fine-tuning) and names a mismatch', async () => {
     const first = await train({ ...base, seed: 1, maxSteps: 2, workers: 0 });
     const weights = first.model.getWeights();

@@ -460,19 +460,34 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
   const validationData = cfg.validation
     ? validationSubset(cfg.validation, cfg.validationSize, cfg.seed + 1)
     : undefined;
+  // The same measures on as many training images (unaugmented) tell underfitting (both low) from
+  // overfitting (training high, validation falling).
+  const trainingProbe = cfg.validation ? validationSubset(data, cfg.validationSize, cfg.seed + 3) : undefined;
 
-  /** Accuracy and balanced accuracy of the EMA weights on the validation subset (same ξm noise every time). */
-  const validate = (): { accuracy: number; balancedAccuracy: number } => {
-    if (!validationData) throw new Error('no validation data');
-    flowModel.setWeights(recordOf(specNames, ema));
+  /** Accuracy and balanced accuracy of the EMA weights on `subset` (same ξm noise every time). */
+  const measure = (subset: { images: Float32Array; labels: Int32Array }) => {
     const { labels } = flowModel.classify({
-      images: validationData.images,
+      images: subset.images,
       random: createRandom(cfg.seed + 2),
       batchSize: cfg.microBatchSize,
     });
-    const { confusion, balancedAccuracy } = perClassReport(validationData.labels, labels, data.numClasses);
+    const { confusion, balancedAccuracy } = perClassReport(subset.labels, labels, data.numClasses);
     const right = confusion.reduce((sum, row, k) => sum + row[k], 0);
     return { accuracy: right / labels.length, balancedAccuracy };
+  };
+
+  /** The EMA weights measured on the validation subset and on the training probe. */
+  const validate = () => {
+    if (!validationData || !trainingProbe) throw new Error('no validation data');
+    flowModel.setWeights(recordOf(specNames, ema));
+    const { accuracy, balancedAccuracy } = measure(validationData);
+    const training = measure(trainingProbe);
+    return {
+      accuracy,
+      balancedAccuracy,
+      trainingAccuracy: training.accuracy,
+      trainingBalancedAccuracy: training.balancedAccuracy,
+    };
   };
 
   /** Writes `arrays` as a loadable model folder. */
@@ -615,8 +630,9 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       const last = step === totalSteps || aborted;
       if (validationData && (step % validateEvery === 0 || step === totalSteps)) {
         const started = performance.now();
-        const { accuracy, balancedAccuracy } = validate();
-        validations.push({ step, accuracy, balancedAccuracy });
+        const measured = validate();
+        const { accuracy, balancedAccuracy } = measured;
+        validations.push({ step, ...measured });
         const score = cfg.validationMetric === 'balanced-accuracy' ? balancedAccuracy : accuracy;
         const improved = bestMetric === null || score > bestMetric;
         if (improved) {
@@ -628,8 +644,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
           type: 'validation',
           step,
           epoch,
-          accuracy,
-          balancedAccuracy,
+          ...measured,
           bestAccuracy: bestMetric as number,
           improved,
           seconds: (performance.now() - started) / 1000,
