@@ -44,6 +44,9 @@ export { type PerClassReport, perClassReport } from './per-class';
 // Plots
 export {
   type LabelledCurve,
+  type LearningCurvePlotConfig,
+  type LearningCurvePoint,
+  learningCurveSvg,
   PLOT_DEFAULTS,
   type PlotConfig,
   reliabilityDiagramSvg,

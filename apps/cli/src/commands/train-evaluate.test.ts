@@ -4,7 +4,7 @@
  * one tiny epoch with `--engine ort` (ONNX Runtime gradients) whose saved model is evaluated; the engine choice.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +71,13 @@ describe('medsymmflow train', () => {
       expect(existsSync(join(runDir, dir, 'model.json'))).toBe(true);
     }
     expect(existsSync(join(runDir, 'checkpoint', 'trainer-state.json'))).toBe(true);
+    // The learning curve: validation and training-image accuracy, one point per validation.
+    expect(summary.learningCurve).toBe(join(runDir, 'learning-curve.svg'));
+    const curve = readFileSync(summary.learningCurve, 'utf8');
+    expect(curve).toContain('>Learning curve: pneumoniamnist</text>');
+    expect(curve).toContain('>training-image accuracy</text>');
+    const state = JSON.parse(readFileSync(join(runDir, 'checkpoint', 'trainer-state.json'), 'utf8'));
+    for (const v of state.validations) expect(v.trainingAccuracy).toBeGreaterThanOrEqual(0);
   }, 120_000);
 
   it('refuses to overwrite a run without --resume/--overwrite, and to resume nothing', async () => {

@@ -32,8 +32,10 @@ import {
   getDatasetInfo,
   loadMedMnistSplits,
   resolveMedMnistRoot,
+  writeFileAtomic,
 } from '@medsymmflow/datasets-medmnist';
 import { createOrtGradientEngine, ortExecutionProviderStatus } from '@medsymmflow/exporters';
+import { learningCurveSvg } from '@medsymmflow/uncertainty';
 import cliProgress from 'cli-progress';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../lib/context';
@@ -466,6 +468,18 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     process.off('SIGINT', onSigint);
   }
   result.model.dispose();
+  // The whole run's validations (resumed sessions included) as a picture beside the checkpoints.
+  let learningCurve: string | undefined;
+  if (result.validations.length > 0) {
+    learningCurve = join(options.out, 'learning-curve.svg');
+    await writeFileAtomic(
+      learningCurve,
+      learningCurveSvg(result.validations, {
+        title: `Learning curve: ${info.flag}`,
+        ...(result.bestStep === null ? {} : { selectedStep: result.bestStep }),
+      }),
+    );
+  }
   const summary = {
     dataset: info.flag,
     steps: result.steps,
@@ -479,11 +493,13 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     seconds: result.elapsedSeconds,
     engine: result.engine,
     ...result.paths,
+    ...(learningCurve ? { learningCurve } : {}),
   };
   if (options.json) {
     context.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else {
     context.stdout.write(`${summaryText(info.flag, result)}\n`);
+    if (learningCurve) context.stdout.write(`Learning curve: ${learningCurve}\n`);
   }
   if (result.aborted) {
     throw new CliError(

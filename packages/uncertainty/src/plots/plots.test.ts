@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  learningCurveSvg,
   reliabilityDiagram,
   reliabilityDiagramSvg,
   riskCoverageCurve,
@@ -96,5 +97,57 @@ describe('riskCoverageSvg and reliabilityDiagramSvg', () => {
 
   it('svgToPng rejects non-SVG input', async () => {
     await expect(svgToPng('hello')).rejects.toThrow(TypeError);
+  });
+});
+
+describe('learningCurveSvg', () => {
+  const run = [
+    {
+      step: 10,
+      accuracy: 0.5,
+      balancedAccuracy: 0.3,
+      trainingAccuracy: 0.55,
+      trainingBalancedAccuracy: 0.35,
+    },
+    { step: 20, accuracy: 0.6, balancedAccuracy: 0.4, trainingAccuracy: 0.8, trainingBalancedAccuracy: 0.7 },
+    {
+      step: 30,
+      accuracy: 0.55,
+      balancedAccuracy: 0.35,
+      trainingAccuracy: 0.95,
+      trainingBalancedAccuracy: 0.9,
+    },
+  ];
+
+  it('draws validation and training series, balanced ones dashed, and marks the selected step', () => {
+    const svg = learningCurveSvg(run, { selectedStep: 20 });
+    expect(svg).toContain('>Learning curve</text>');
+    expect(svg).toContain('>Training step</text>');
+    expect(count(svg, 'class="series"')).toBe(4);
+    expect(count(svg, 'stroke-dasharray')).toBeGreaterThanOrEqual(2);
+    for (const label of [
+      'validation accuracy',
+      'training-image accuracy',
+      'training-image balanced accuracy',
+    ])
+      expect(svg).toContain(`>${label}</text>`);
+    // The marker sits on the validation accuracy at step 20: same place as that series' second point.
+    const marker = /<g class="marker"><circle cx="([\d.]+)" cy="([\d.]+)"/.exec(svg)?.slice(1);
+    const firstSeries = /<path class="series" d="M[\d.]+ [\d.]+ L([\d.]+) ([\d.]+)/.exec(svg)?.slice(1);
+    expect(marker).toEqual(firstSeries);
+  });
+
+  it('leaves out series a run did not record (older checkpoints)', () => {
+    const svg = learningCurveSvg(run.map(({ step, accuracy }) => ({ step, accuracy })));
+    expect(count(svg, 'class="series"')).toBe(1);
+    expect(svg).not.toContain('training-image');
+  });
+
+  it('validates arguments', () => {
+    expect(() => learningCurveSvg([])).toThrow(/at least one validation record/);
+    expect(() => learningCurveSvg([{ step: 1, accuracy: Number.NaN }])).toThrow(/finite numbers/);
+    expect(() => learningCurveSvg(run, { selectedStep: 25 })).toThrow(
+      /not one of the validated steps \(10, 20, 30\)/,
+    );
   });
 });

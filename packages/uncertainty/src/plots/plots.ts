@@ -234,3 +234,101 @@ export function reliabilityDiagramSvg(diagram: ReliabilityDiagram, config: PlotC
     legend: 'top-left',
   });
 }
+
+/** One validation of a training run, as core-flow's trainer records it (`result.validations`). */
+export interface LearningCurvePoint {
+  /** Optimizer step. */
+  step: number;
+  /** Accuracy on the validation images, in [0, 1]. */
+  accuracy: number;
+  /** Balanced accuracy (mean per-class recall) on the validation images. */
+  balancedAccuracy?: number;
+  /** Accuracy on a fixed subset of the training images. */
+  trainingAccuracy?: number;
+  /** Balanced accuracy on those training images. */
+  trainingBalancedAccuracy?: number;
+}
+
+/** Options of {@link learningCurveSvg}. */
+export interface LearningCurvePlotConfig extends PlotConfig {
+  /** Step of the selected weights, marked on the validation curve. */
+  selectedStep?: number;
+}
+
+/**
+ * Accuracy on validation and on training images by training step: the picture that tells underfitting (both
+ * low) from overfitting (training rising while validation falls). Balanced accuracies are dashed; series a
+ * run did not record are left out.
+ *
+ * @param points - the validations of a run, in step order.
+ * @returns an SVG document string.
+ * @example
+ * ```ts
+ * const result = await train({ data, validation, outDir: 'runs/a' });
+ * writeFileSync('runs/a/learning-curve.svg', learningCurveSvg(result.validations, { selectedStep: result.bestStep ?? undefined }));
+ * ```
+ */
+export function learningCurveSvg(
+  points: readonly LearningCurvePoint[],
+  config: LearningCurvePlotConfig = {},
+): string {
+  const { width, height } = dimensions(config);
+  if (!Array.isArray(points) || points.length === 0) {
+    throw new RangeError(`learningCurveSvg() needs at least one validation record, got ${quote(points)}.`);
+  }
+  for (const p of points as unknown[]) {
+    const r = p as Partial<LearningCurvePoint> | null;
+    if (r === null || typeof r !== 'object' || !Number.isFinite(r.step) || !Number.isFinite(r.accuracy)) {
+      throw new TypeError(
+        `learningCurveSvg() takes records { step, accuracy, … } with finite numbers, got ${quote(p)}.`,
+      );
+    }
+  }
+  const series: [keyof LearningCurvePoint, string, string, boolean][] = [
+    ['accuracy', 'validation accuracy', SERIES_COLORS[0], false],
+    ['balancedAccuracy', 'validation balanced accuracy', SERIES_COLORS[0], true],
+    ['trainingAccuracy', 'training-image accuracy', SERIES_COLORS[1], false],
+    ['trainingBalancedAccuracy', 'training-image balanced accuracy', SERIES_COLORS[1], true],
+  ];
+  const lines: ChartLine[] = [];
+  for (const [key, label, color, dashed] of series) {
+    const kept = points.filter((p) => Number.isFinite(p[key]));
+    if (kept.length === 0) continue;
+    lines.push({
+      label,
+      color,
+      dashed,
+      dots: !dashed,
+      points: kept.map((p) => [p.step, p[key] as number] as const),
+    });
+  }
+  const steps = points.map((p) => p.step);
+  const ys = lines.flatMap((l) => l.points.map((p) => p[1]));
+  const markers = [];
+  if (config.selectedStep !== undefined) {
+    const selected = points.find((p) => p.step === config.selectedStep);
+    if (!selected) {
+      throw new RangeError(
+        `selectedStep ${quote(config.selectedStep)} is not one of the validated steps (${steps.join(', ')}).`,
+      );
+    }
+    markers.push({ x: selected.step, y: selected.accuracy, label: 'selected', color: '#d62728' });
+  }
+  const first = Math.min(0, ...steps);
+  const last = Math.max(...steps, first + 1);
+  return renderChart({
+    width,
+    height,
+    title: config.title ?? 'Learning curve',
+    subtitle: 'validation vs training images; balanced = mean per-class recall (dashed)',
+    xLabel: 'Training step',
+    yLabel: 'Accuracy',
+    xDomain: [first, last],
+    yDomain: niceDomain(Math.min(...ys), Math.max(...ys), 0, 1),
+    formatX: (v) => `${Math.round(v)}`,
+    formatY: percent(0),
+    lines,
+    markers,
+    legend: 'bottom-right',
+  });
+}
