@@ -16,7 +16,7 @@
  *    reproduces them from the zoo id;
  * 5. `sample --class all --check` draws the samples grid and measures how often the model classifies its own
  *    samples as the requested class;
- * 6. writes the model card (README.md + selective-prediction.svg), swaps the staging folder in as zoo/<id>
+ * 6. writes the model card (README.md + selective-prediction.svg + learning-curve.svg), swaps the staging folder in as zoo/<id>
  *    and rewrites zoo/manifest.json (atomically, validated first).
  *
  * Needs MEDMNIST_ROOT (or ~/.medmnist) to hold the dataset and a build of the packages (`pnpm build`).
@@ -34,6 +34,7 @@ const CLI = join(REPO, 'apps', 'cli', 'bin', 'medsymmflow.mjs');
 const { validateZooManifest, writeFileAtomic } = await import(join(REPO, 'packages/core-flow/dist/index.js'));
 const { renderModelCard } = await import(join(REPO, 'packages/exporters/dist/index.js'));
 const { getDatasetInfo } = await import(join(REPO, 'packages/datasets-medmnist/dist/index.js'));
+const { learningCurveSvg } = await import(join(REPO, 'packages/uncertainty/dist/index.js'));
 
 const { values: args } = parseArgs({
   options: {
@@ -263,6 +264,15 @@ try {
             `\n\nThe paper's setting (one mask) on the test split: \`${command.replace(' --json', '')} --samples 1\`.`,
         },
         {
+          title: 'Learning curve',
+          markdown:
+            '![Accuracy on validation and training images by training step](learning-curve.svg)\n\n' +
+            'Accuracy of the EMA weights at each validation during training, on the validation images used for ' +
+            'selection and on as many training images (when the run recorded them); the red dot marks the ' +
+            'published weights. Both low means the model underfits; training rising while validation falls ' +
+            'means it overfits.',
+        },
+        {
           title: 'Generated samples',
           markdown:
             `![${perClass} generated images per class, one row per class (${names.join(', ')})](samples.png)\n\n` +
@@ -287,6 +297,13 @@ try {
   }
   await writeFileAtomic(join(staging, 'README.md'), card.markdown);
   await writeFileAtomic(join(staging, 'selective-prediction.svg'), card.svg);
+  await writeFileAtomic(
+    join(staging, 'learning-curve.svg'),
+    learningCurveSvg(state.validations, {
+      title: `Learning curve: ${id}`,
+      selectedStep: args.weights === 'final' ? state.step : state.bestStep,
+    }),
+  );
 
   // Manifest entry: files with hashes, metrics exactly as evaluate printed them.
   const roleOf = (name) =>
