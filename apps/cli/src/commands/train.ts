@@ -26,6 +26,7 @@ import {
   train,
   trainingDataFromMedmnist,
   UNET_DEFAULTS,
+  type ValidationRecord,
 } from '@medsymmflow/core-flow';
 import {
   DATASET_FLAGS,
@@ -163,6 +164,57 @@ function formatDuration(seconds: number): string {
     : m > 0
       ? `${m}m${String(rest).padStart(2, '0')}s`
       : `${rest}s`;
+}
+
+/**
+ * Keeps `<out>/learning-curve.svg` current: redrawn after every validation (earlier sessions of a resumed run
+ * included), so a long run can be watched, and drawn once more from the result at the end.
+ */
+function createLearningCurveWriter(
+  path: string,
+  title: string,
+  metric: TrainValidationMetric,
+  warn: (line: string) => void,
+): {
+  onProgress(event: TrainProgressEvent): void;
+  /** Draws `validations` (the whole run) and resolves to the path, or `undefined` without validations. */
+  finish(validations: readonly ValidationRecord[], selectedStep: number | null): Promise<string | undefined>;
+} {
+  let points: ValidationRecord[] = [];
+  let writes: Promise<void> = Promise.resolve();
+  let failure: Error | undefined;
+  const draw = (records: readonly ValidationRecord[], selectedStep: number | undefined) => {
+    const svg = learningCurveSvg(records, { title, ...(selectedStep === undefined ? {} : { selectedStep }) });
+    // A picture that cannot be written must not stop training: finish() warns instead.
+    writes = writes
+      .then(() => writeFileAtomic(path, svg))
+      .catch((error: Error) => {
+        failure ??= error;
+      });
+  };
+  // The trainer's rule: the first validation with the highest selecting metric.
+  const bestStep = () => {
+    const score = (v: ValidationRecord) =>
+      metric === 'balanced-accuracy' ? (v.balancedAccuracy ?? 0) : v.accuracy;
+    return points.reduce((best, v) => (score(v) > score(best) ? v : best), points[0]).step;
+  };
+  return {
+    onProgress(event) {
+      if (event.type === 'start') points = [...event.validations];
+      if (event.type !== 'validation') return;
+      const { step, accuracy, balancedAccuracy, trainingAccuracy, trainingBalancedAccuracy } = event;
+      points.push({ step, accuracy, balancedAccuracy, trainingAccuracy, trainingBalancedAccuracy });
+      draw(points, bestStep());
+    },
+    async finish(validations, selectedStep) {
+      if (validations.length === 0) return undefined;
+      draw(validations, selectedStep ?? undefined);
+      await writes;
+      if (!failure) return path;
+      warn(`medsymmflow: warning: could not write the learning curve ${path}: ${failure.message}`);
+      return undefined;
+    },
+  };
 }
 
 /** Renders trainer progress: a bar on a terminal, occasional lines otherwise. */
@@ -410,6 +462,12 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     options.quiet === true || options.json === true,
     choice.notes,
   );
+  const curve = createLearningCurveWriter(
+    join(options.out, 'learning-curve.svg'),
+    `Learning curve: ${info.flag}`,
+    options.validationMetric ?? 'accuracy',
+    (line) => context.stderr.write(`${line}\n`),
+  );
   const config: TrainConfig = {
     data,
     validation,
@@ -449,7 +507,10 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     validateEvery: options.validateEvery,
     checkpointEvery: options.checkpointEvery,
     validationSize: options.validationSize,
-    onProgress: progress.onProgress,
+    onProgress: (event) => {
+      progress.onProgress(event);
+      curve.onProgress(event);
+    },
     signal: controller.signal,
   };
   let result: Awaited<ReturnType<typeof train>>;
@@ -468,18 +529,7 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     process.off('SIGINT', onSigint);
   }
   result.model.dispose();
-  // The whole run's validations (resumed sessions included) as a picture beside the checkpoints.
-  let learningCurve: string | undefined;
-  if (result.validations.length > 0) {
-    learningCurve = join(options.out, 'learning-curve.svg');
-    await writeFileAtomic(
-      learningCurve,
-      learningCurveSvg(result.validations, {
-        title: `Learning curve: ${info.flag}`,
-        ...(result.bestStep === null ? {} : { selectedStep: result.bestStep }),
-      }),
-    );
-  }
+  const learningCurve = await curve.finish(result.validations, result.bestStep);
   const summary = {
     dataset: info.flag,
     steps: result.steps,

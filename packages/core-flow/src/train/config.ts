@@ -10,6 +10,7 @@ import type { SfmLossConfig } from '../flow/sfm.js';
 import type { ArchitectureConfig } from '../io/flow-model.js';
 import { type AdamWConfig, resolveAdamWConfig, stripUndefined } from './adamw.js';
 import type { GradientEngine } from './gradients.js';
+import type { ValidationRecord } from './trainer-state.js';
 import type { TrainingData } from './training-data.js';
 
 /** Progress reported through {@link TrainConfig.onProgress}. Libraries never print; the CLI renders these. */
@@ -29,6 +30,8 @@ export type TrainProgressEvent =
       /** Worker threads computing gradients (0 = the calling thread). */
       readonly workers: number;
       readonly numParameters: number;
+      /** Validations of earlier sessions of this run (empty unless resumed), e.g. to draw the whole curve. */
+      readonly validations: readonly ValidationRecord[];
     }
   | {
       readonly type: 'step';

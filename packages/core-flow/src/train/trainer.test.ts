@@ -339,4 +339,36 @@ describe('train (tiny UNet, synthetic data)', () => {
     final.dispose();
     result.model.dispose();
   });
+
+  it('hands the validations of earlier sessions to a resumed run (start event)', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'msf-train-'));
+    dirs.push(outDir);
+    const options = {
+      ...base,
+      validation: syntheticData(10, 9),
+      seed: 1,
+      epochs: 2,
+      workers: 0,
+      outDir,
+      validateEvery: 2,
+    };
+    const controller = new AbortController();
+    const stopped = await train({
+      ...options,
+      signal: controller.signal,
+      onProgress: (e) => e.type === 'step' && e.step === 3 && controller.abort(),
+    });
+    stopped.model.dispose();
+    expect(stopped.aborted).toBe(true);
+    expect(stopped.validations.map((v) => v.step)).toEqual([2]);
+    const starts: Extract<TrainProgressEvent, { type: 'start' }>[] = [];
+    const resumed = await train({
+      ...options,
+      resume: true,
+      onProgress: (e) => e.type === 'start' && starts.push(e),
+    });
+    resumed.model.dispose();
+    expect(starts[0].validations).toEqual(stopped.validations);
+    expect(resumed.validations.map((v) => v.step)).toEqual([2, 4, 6]);
+  });
 });

@@ -540,6 +540,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     engine: engineName,
     workers,
     numParameters: unet.numParameters,
+    validations: [...validations],
   });
   try {
     while (step < totalSteps) {
