@@ -173,7 +173,6 @@ function formatDuration(seconds: number): string {
 function createLearningCurveWriter(
   path: string,
   title: string,
-  metric: TrainValidationMetric,
   warn: (line: string) => void,
 ): {
   onProgress(event: TrainProgressEvent): void;
@@ -192,19 +191,18 @@ function createLearningCurveWriter(
         failure ??= error;
       });
   };
-  // The trainer's rule: the first validation with the highest selecting metric.
-  const bestStep = () => {
-    const score = (v: ValidationRecord) =>
-      metric === 'balanced-accuracy' ? (v.balancedAccuracy ?? 0) : v.accuracy;
-    return points.reduce((best, v) => (score(v) > score(best) ? v : best), points[0]).step;
-  };
+  let selectedStep: number | undefined; // the step of best/, as the trainer reports it
   return {
     onProgress(event) {
-      if (event.type === 'start') points = [...event.validations];
+      if (event.type === 'start') {
+        points = [...event.validations];
+        selectedStep = event.bestStep ?? undefined;
+      }
       if (event.type !== 'validation') return;
       const { step, accuracy, balancedAccuracy, trainingAccuracy, trainingBalancedAccuracy } = event;
       points.push({ step, accuracy, balancedAccuracy, trainingAccuracy, trainingBalancedAccuracy });
-      draw(points, bestStep());
+      if (event.improved) selectedStep = step;
+      draw(points, selectedStep);
     },
     async finish(validations, selectedStep) {
       if (validations.length === 0) return undefined;
@@ -465,7 +463,6 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
   const curve = createLearningCurveWriter(
     join(options.out, 'learning-curve.svg'),
     `Learning curve: ${info.flag}`,
-    options.validationMetric ?? 'accuracy',
     (line) => context.stderr.write(`${line}\n`),
   );
   const config: TrainConfig = {

@@ -32,6 +32,8 @@ export type TrainProgressEvent =
       readonly numParameters: number;
       /** Validations of earlier sessions of this run (empty unless resumed), e.g. to draw the whole curve. */
       readonly validations: readonly ValidationRecord[];
+      /** Step of the weights in `best/` so far (`null` before the first validation). */
+      readonly bestStep: number | null;
     }
   | {
       readonly type: 'step';

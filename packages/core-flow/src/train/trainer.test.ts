@@ -369,6 +369,7 @@ describe('train (tiny UNet, synthetic data)', () => {
     });
     resumed.model.dispose();
     expect(starts[0].validations).toEqual(stopped.validations);
+    expect(starts[0].bestStep).toBe(2);
     expect(resumed.validations.map((v) => v.step)).toEqual([2, 4, 6]);
   });
 });

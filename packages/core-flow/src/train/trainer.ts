@@ -541,6 +541,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     workers,
     numParameters: unet.numParameters,
     validations: [...validations],
+    bestStep,
   });
   try {
     while (step < totalSteps) {
