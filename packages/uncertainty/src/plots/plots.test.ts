@@ -137,6 +137,37 @@ describe('learningCurveSvg', () => {
     expect(marker).toEqual(firstSeries);
   });
 
+  it('puts the legend in the corner where it hides the fewest points', () => {
+    const legendBox = (svg: string) => {
+      const m =
+        /<g class="legend"[^>]*>\n<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/.exec(
+          svg,
+        );
+      return m!.slice(1).map(Number);
+    };
+    const vertices = (svg: string) =>
+      [...svg.matchAll(/<path class="series" d="([^"]+)"/g)].flatMap((m) =>
+        [...m[1].matchAll(/[ML]([\d.]+) ([\d.]+)/g)].map((p) => [Number(p[1]), Number(p[2])]),
+      );
+    // Validation flat at the top over the whole run (both top corners taken); training images low for the
+    // first or the last half only: the legend must go to the other bottom corner and hide nothing.
+    const steps = Array.from({ length: 10 }, (_, i) => (i + 1) * 100);
+    for (const lowHalf of ['first', 'last'] as const) {
+      const run = steps.map((step, i) => ({
+        step,
+        accuracy: 0.95,
+        ...((lowHalf === 'first') === i < 5 ? { trainingAccuracy: 0.05 } : {}),
+      }));
+      const svg = learningCurveSvg(run);
+      const [left, top, w, h] = legendBox(svg);
+      const inside = vertices(svg).filter(([x, y]) => x >= left && x <= left + w && y >= top && y <= top + h);
+      expect(inside).toEqual([]);
+      expect(top).toBeGreaterThan(210); // bottom half of the 420-px plot
+      if (lowHalf === 'first') expect(left).toBeGreaterThan(320);
+      else expect(left).toBeLessThan(320);
+    }
+  });
+
   it('leaves out series a run did not record (older checkpoints)', () => {
     const svg = learningCurveSvg(run.map(({ step, accuracy }) => ({ step, accuracy })));
     expect(count(svg, 'class="series"')).toBe(1);

@@ -329,6 +329,6 @@ export function learningCurveSvg(
     formatY: percent(0),
     lines,
     markers,
-    legend: 'bottom-right',
+    legend: 'auto', // curves can sit anywhere: put the legend where it hides least
   });
 }

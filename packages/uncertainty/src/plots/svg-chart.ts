@@ -35,7 +35,8 @@ export interface ChartMarker {
   color: string;
 }
 
-export type LegendPosition = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right';
+/** Where the legend box goes; `auto` takes the corner that hides the fewest data points. */
+export type LegendPosition = 'top-left' | 'top-right' | 'bottom-left' | 'bottom-right' | 'auto';
 
 export interface ChartSpec {
   width: number;
@@ -230,8 +231,32 @@ export function renderChart(spec: ChartSpec): string {
     const rowH = 18;
     const boxW = Math.min(plotW - 16, 36 + Math.max(...entries.map((e) => e.label.length)) * 6.6);
     const boxH = entries.length * rowH + 10;
-    const left = spec.legend.endsWith('left') ? margin.left + 10 : margin.left + plotW - boxW - 10;
-    const top = spec.legend.startsWith('top') ? margin.top + 10 : margin.top + plotH - boxH - 10;
+    const boxAt = (corner: Exclude<LegendPosition, 'auto'>) => ({
+      left: corner.endsWith('left') ? margin.left + 10 : margin.left + plotW - boxW - 10,
+      top: corner.startsWith('top') ? margin.top + 10 : margin.top + plotH - boxH - 10,
+    });
+    let corner: Exclude<LegendPosition, 'auto'>;
+    if (spec.legend === 'auto') {
+      // Points along every line (each segment sampled), in pixels; the box hiding the fewest wins.
+      const pixels: [number, number][] = [];
+      for (const { points } of spec.lines) {
+        if (points.length > 0) pixels.push([sx(points[0][0]), sy(points[0][1])]);
+        for (let i = 1; i < points.length; i++) {
+          const [[ax, ay], [bx, by]] = [points[i - 1], points[i]];
+          for (let k = 1; k <= 16; k++)
+            pixels.push([sx(ax + ((bx - ax) * k) / 16), sy(ay + ((by - ay) * k) / 16)]);
+        }
+      }
+      const hidden = (c: Exclude<LegendPosition, 'auto'>) => {
+        const { left, top } = boxAt(c);
+        return pixels.filter(([x, y]) => x >= left && x <= left + boxW && y >= top && y <= top + boxH).length;
+      };
+      const corners = ['top-left', 'top-right', 'bottom-right', 'bottom-left'] as const;
+      corner = corners.reduce((best, c) => (hidden(c) < hidden(best) ? c : best));
+    } else {
+      corner = spec.legend;
+    }
+    const { left, top } = boxAt(corner);
     out.push(`<g class="legend" font-size="12" fill="#222">`);
     out.push(
       `<rect x="${round(left)}" y="${round(top)}" width="${round(boxW)}" height="${boxH}" fill="#ffffff" fill-opacity="0.9" stroke="#bbbbbb" rx="3"/>`,
