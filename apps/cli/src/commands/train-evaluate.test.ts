@@ -9,6 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMedMnist } from '@medsymmflow/datasets-medmnist';
+import { learningCurveSvg } from '@medsymmflow/uncertainty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../../test/shared-data';
 import {
@@ -78,6 +79,16 @@ describe('medsymmflow train', () => {
     expect(curve).toContain('>training-image accuracy</text>');
     const state = JSON.parse(readFileSync(join(runDir, 'checkpoint', 'trainer-state.json'), 'utf8'));
     for (const v of state.validations) expect(v.trainingAccuracy).toBeGreaterThanOrEqual(0);
+    // The last drawing is the whole run, with best/ marked (clip-path ids differ between processes).
+    const sameIds = (svg: string) => svg.replace(/medsymmflow-plot-\d+/g, 'plot');
+    expect(sameIds(curve)).toBe(
+      sameIds(
+        learningCurveSvg(state.validations, {
+          title: 'Learning curve: pneumoniamnist',
+          selectedStep: state.bestStep,
+        }),
+      ),
+    );
   }, 120_000);
 
   it('refuses to overwrite a run without --resume/--overwrite, and to resume nothing', async () => {

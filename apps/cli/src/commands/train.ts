@@ -167,8 +167,8 @@ function formatDuration(seconds: number): string {
 }
 
 /**
- * Keeps `<out>/learning-curve.svg` current: redrawn after every validation (earlier sessions of a resumed run
- * included), so a long run can be watched, and drawn once more from the result at the end.
+ * Keeps `<out>/learning-curve.svg` current: drawn when a resumed run starts (its earlier sessions) and after every
+ * validation, so a long run can be watched. The last drawing is the whole run.
  */
 function createLearningCurveWriter(
   path: string,
@@ -176,14 +176,15 @@ function createLearningCurveWriter(
   warn: (line: string) => void,
 ): {
   onProgress(event: TrainProgressEvent): void;
-  /** Draws `validations` (the whole run) and resolves to the path, or `undefined` without validations. */
-  finish(validations: readonly ValidationRecord[], selectedStep: number | null): Promise<string | undefined>;
+  /** Waits for the writes; resolves to the path, or `undefined` when nothing was validated or written. */
+  finish(): Promise<string | undefined>;
 } {
-  let points: ValidationRecord[] = [];
+  const points: ValidationRecord[] = [];
+  let selectedStep: number | undefined; // the step of best/, as the trainer reports it
   let writes: Promise<void> = Promise.resolve();
   let failure: Error | undefined;
-  const draw = (records: readonly ValidationRecord[], selectedStep: number | undefined) => {
-    const svg = learningCurveSvg(records, { title, ...(selectedStep === undefined ? {} : { selectedStep }) });
+  const draw = () => {
+    const svg = learningCurveSvg(points, { title, ...(selectedStep === undefined ? {} : { selectedStep }) });
     // A picture that cannot be written must not stop training: finish() warns instead.
     writes = writes
       .then(() => writeFileAtomic(path, svg))
@@ -191,23 +192,22 @@ function createLearningCurveWriter(
         failure ??= error;
       });
   };
-  let selectedStep: number | undefined; // the step of best/, as the trainer reports it
   return {
     onProgress(event) {
       if (event.type === 'start') {
-        points = [...event.validations];
+        points.push(...event.validations);
         selectedStep = event.bestStep ?? undefined;
+        if (points.length > 0) draw();
       }
       if (event.type !== 'validation') return;
       const { step, accuracy, balancedAccuracy, trainingAccuracy, trainingBalancedAccuracy } = event;
       points.push({ step, accuracy, balancedAccuracy, trainingAccuracy, trainingBalancedAccuracy });
       if (event.improved) selectedStep = step;
-      draw(points, selectedStep);
+      draw();
     },
-    async finish(validations, selectedStep) {
-      if (validations.length === 0) return undefined;
-      draw(validations, selectedStep ?? undefined);
+    async finish() {
       await writes;
+      if (points.length === 0) return undefined;
       if (!failure) return path;
       warn(`medsymmflow: warning: could not write the learning curve ${path}: ${failure.message}`);
       return undefined;
@@ -526,7 +526,7 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     process.off('SIGINT', onSigint);
   }
   result.model.dispose();
-  const learningCurve = await curve.finish(result.validations, result.bestStep);
+  const learningCurve = await curve.finish();
   const summary = {
     dataset: info.flag,
     steps: result.steps,
