@@ -222,6 +222,15 @@ try {
       .join(', ')} (fitted on validation, n = ${val.n})`,
     ...(args['train-command'] ? { command: args['train-command'] } : {}),
   };
+  // Graded data (RetinaMNIST): how many grades off the misses are, for the samples and for the real test images.
+  const gradesText = (samples, real) =>
+    samples && real
+      ? `\n\nThe grades are ordered, so a miss by one grade is a smaller error than a miss by four: ` +
+        `${pct(samples.withinOneAccuracy)} of the samples are classified within one grade of the requested one ` +
+        `(mean absolute grade error ${samples.meanAbsoluteError.toFixed(2)}), against ${pct(real.withinOneAccuracy)} ` +
+        `of the real test images (${real.meanAbsoluteError.toFixed(2)}; quadratic weighted kappa ` +
+        `${real.quadraticWeightedKappa?.toFixed(3) ?? 'n/a'}).`
+      : '';
   const perClassText = check.check.perClass.map((p) => `${names[p.class]} ${pct(p.asRequested)}`).join(', ');
   const card = await renderModelCard(
     {
@@ -281,7 +290,8 @@ try {
             `The same model classifies ${pct(check.check.asRequested)} of ${args['check-per-class']} samples per class ` +
             `as the class they were generated for (${perClassText}; classified as \`classify\` does: ` +
             `${describeClassification(check.check.settings)}; \`medsymmflow sample --model ${id} --class all ` +
-            `-n ${args['check-per-class']} --check --out check.png\`).`,
+            `-n ${args['check-per-class']} --check --out check.png\`).` +
+            gradesText(check.check.ordinal, test.ordinal),
         },
       ],
       license: `Weights: ${entry.license.data}, like the training data (MedMNIST). Data: ${entry.license.data}.`,

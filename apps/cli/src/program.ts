@@ -13,7 +13,9 @@ import { version } from './version';
 /** Creates the program with every command group registered. */
 export function createProgram(context: CliContext = processContext()): Command {
   const program = new Command('medsymmflow')
-    .description('MedSymmFlow from the command line: MedMNIST datasets, and more to come.')
+    .description(
+      'MedSymmFlow from the command line: train, evaluate, classify, sample and export models; MedMNIST data and the zoo.',
+    )
     .version(version, '-V, --version', 'print the version')
     .option('--verbose', 'print stack traces of errors (also: DEBUG=1)')
     .helpOption('-h, --help', 'show help')

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMedMnist } from '@medsymmflow/datasets-medmnist';
+import { getDatasetInfo, loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../test/shared-data';
@@ -80,6 +80,22 @@ describe('zoo models', () => {
         if (key in metrics) expect(fresh[key], key).toEqual(metrics[key]);
       for (const key of ['aurc', 'eAurc', 'ece']) {
         expect(fresh[key], key).toBeCloseTo(metrics[key] as number, 6);
+      }
+      // Graded datasets (RetinaMNIST) also get ordinal results, from the predictions behind the confusion matrix.
+      if (getDatasetInfo(entry.dataset).task === 'ordinal-regression') {
+        let [absoluteError, withinOne] = [0, 0];
+        (fresh.confusion as number[][]).forEach((row, truth) => {
+          row.forEach((count, predicted) => {
+            absoluteError += Math.abs(truth - predicted) * count;
+            if (Math.abs(truth - predicted) <= 1) withinOne += count;
+          });
+        });
+        expect(fresh.ordinal.meanAbsoluteError).toBeCloseTo(absoluteError / fresh.n, 12);
+        expect(fresh.ordinal.withinOneAccuracy).toBeCloseTo(withinOne / fresh.n, 12);
+        expect(fresh.ordinal.quadraticWeightedKappa).toBeGreaterThan(-1);
+        expect(fresh.ordinal.quadraticWeightedKappa).toBeLessThanOrEqual(1);
+      } else {
+        expect(fresh.ordinal).toBeUndefined();
       }
       expect(fresh.selective.map((p: { reject: number; acc: number }) => [p.reject, p.acc])).toEqual(
         (metrics.selective as unknown as { reject: number; acc: number }[]).map((p) => [p.reject, p.acc]),
@@ -172,6 +188,25 @@ describe('zoo models', () => {
     },
     300_000,
   );
+});
+
+describe('generated samples of a graded dataset', () => {
+  it('sample --check says how many grades off the model classifies them', async () => {
+    const args = ['sample', '--model', 'retinamnist-rgb-28', '--class', 'all', '-n', '4', '--steps', '5'];
+    const out = join(cacheDir, 'retina-check.png');
+    const json = await runCli([...args, '--check', '--out', out, '--json'], { cwd: REPO_ROOT, env: env() });
+    expect(json.code, json.stderr).toBe(0);
+    const { check } = JSON.parse(json.stdout);
+    const wrong = 1 - check.asRequested;
+    // Exact hits are within one grade; every miss is 1 to 4 grades off.
+    expect(check.ordinal.withinOneAccuracy).toBeGreaterThanOrEqual(check.asRequested);
+    expect(check.ordinal.meanAbsoluteError).toBeGreaterThanOrEqual(wrong - 1e-12);
+    expect(check.ordinal.meanAbsoluteError).toBeLessThanOrEqual(4 * wrong + 1e-12);
+    const text = await runCli([...args, '--check', '--out', out], { cwd: REPO_ROOT, env: env() });
+    expect(text.stdout).toMatch(
+      /\nWithin one grade of the requested one: \d+\.\d% \(mean absolute grade error \d\.\d\d\)\n$/,
+    );
+  }, 120_000);
 });
 
 describe('fine-tuning a zoo model', () => {

@@ -39,6 +39,8 @@ export {
   type MedmnistScores,
   type MedmnistTask,
 } from './medmnist-metrics';
+// Ordered classes (grades): mean absolute error, within-one accuracy, quadratic weighted kappa
+export { type OrdinalReport, ordinalReport } from './ordinal';
 // Per-class results: confusion matrix, recall, balanced accuracy
 export { type PerClassReport, perClassReport } from './per-class';
 // Plots

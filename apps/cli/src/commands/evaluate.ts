@@ -30,6 +30,7 @@ import {
   expectedCalibrationError,
   fitRejectionThreshold,
   fitTemperature,
+  ordinalReport,
   perClassReport,
   readStoredCalibration,
   resolveClassificationSettings,
@@ -254,6 +255,9 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       // a class absent from a --limit slice: AUC is undefined
     }
     const perClass = perClassReport(labels, result.labels, numClasses);
+    // Graded datasets (RetinaMNIST): how far off the wrong grades are, beside plain accuracy.
+    const ordinal =
+      info.task === 'ordinal-regression' ? ordinalReport(labels, result.labels, numClasses) : undefined;
     const risk = aurc(result.uncertainty, correct);
     const curve = selectivePrediction(result.uncertainty, correct);
     // ECE of the distance softmax at the temperature fitted on validation (1 before calibration).
@@ -273,6 +277,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       // Per class: recall (null for a class without images) and the confusion matrix, rows = true class.
       recall: perClass.recall,
       confusion: perClass.confusion,
+      ...(ordinal ? { ordinal } : {}),
       aurc: risk.aurc,
       eAurc: risk.eAurc,
       ece,
@@ -340,6 +345,13 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       `  balanced ACC ${pct(perClass.balancedAccuracy)}; recall per class: ${perClass.recall
         .map((r, k) => `${model.config.labels[k]} ${pct(r)}`)
         .join(', ')}`,
+      ...(ordinal
+        ? [
+            `  ordinal: quadratic weighted kappa ${ordinal.quadraticWeightedKappa?.toFixed(4) ?? 'n/a'}, ` +
+              `mean absolute error ${ordinal.meanAbsoluteError.toFixed(3)} grades, ` +
+              `within one grade ${pct(ordinal.withinOneAccuracy)}`,
+          ]
+        : []),
       `  AURC  ${risk.aurc.toFixed(4)}  (E-AURC ${risk.eAurc.toFixed(4)})`,
       `  selective ACC: reject 10% → ${pct(at(0.1))}, 20% → ${pct(at(0.2))}, 50% → ${pct(at(0.5))}`,
     ];

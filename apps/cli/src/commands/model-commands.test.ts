@@ -514,6 +514,7 @@ describe('medsymmflow sample', () => {
     expect(a.check.asRequested).toBeCloseTo(mean, 10);
     for (const p of a.check.perClass) expect([0, 0.25, 0.5, 0.75, 1]).toContain(p.asRequested);
     expect(b.check).toEqual(a.check); // the same seeded noise and the same network on both runtimes
+    expect(a.check.ordinal).toBeUndefined(); // normal/pneumonia are not grades
     expect(a.check.settings).toEqual({ solver: 'euler', steps: 1, samples: 1 }); // uncalibrated: the paper's
     const text = await run(args('ort', 'all-text.png').filter((x) => x !== '--json'));
     expect(text.stdout).toMatch(

@@ -8,10 +8,12 @@
 
 import { resolve } from 'node:path';
 import { SOLVERS, type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
-import { createRandom } from '@medsymmflow/datasets-medmnist';
+import { createRandom, getDatasetInfo, isDatasetFlag } from '@medsymmflow/datasets-medmnist';
 import type { OrtFlowModel } from '@medsymmflow/exporters';
 import {
   type ClassificationSettings,
+  type OrdinalReport,
+  ordinalReport,
   readStoredCalibration,
   resolveClassificationSettings,
 } from '@medsymmflow/uncertainty';
@@ -157,6 +159,7 @@ async function sampleCommand(context: CliContext, options: SampleCommandOptions)
           classes,
           resolveClassificationSettings({}, readStoredCalibration(model.config.metadata)),
           options.seed,
+          isOrdinal(model.config.dataset) ? model.config.numClasses : undefined,
         )
       : undefined;
     const report = {
@@ -194,6 +197,13 @@ async function sampleCommand(context: CliContext, options: SampleCommandOptions)
         `Classified as the requested class by the same model: ${(check.asRequested * 100).toFixed(1)}% (${perClass}; ` +
           `${solver}, ${steps} step${steps === 1 ? '' : 's'}, ${samples} noise mask${samples === 1 ? '' : 's'})\n`,
       );
+      if (check.ordinal) {
+        const { withinOneAccuracy, meanAbsoluteError } = check.ordinal;
+        context.stdout.write(
+          `Within one grade of the requested one: ${(withinOneAccuracy * 100).toFixed(1)}% ` +
+            `(mean absolute grade error ${meanAbsoluteError.toFixed(2)})\n`,
+        );
+      }
     }
   } finally {
     ortModel?.dispose();
@@ -201,7 +211,15 @@ async function sampleCommand(context: CliContext, options: SampleCommandOptions)
   }
 }
 
-/** Share of generated images the model classifies as the class they were generated for, overall and per class. */
+/** Whether a model was trained on a MedMNIST dataset of ordered classes (grades). */
+function isOrdinal(dataset: string | null | undefined): boolean {
+  return isDatasetFlag(dataset) && getDatasetInfo(dataset).task === 'ordinal-regression';
+}
+
+/**
+ * Share of generated images the model classifies as the class they were generated for, overall and per class;
+ * with `ordinalClasses` (graded data) also how far off the other predictions are, in grades.
+ */
 async function checkSamples(
   model: {
     classify(options: {
@@ -217,9 +235,11 @@ async function checkSamples(
   classes: readonly number[],
   settings: ClassificationSettings,
   seed: number,
+  ordinalClasses?: number,
 ): Promise<{
   asRequested: number;
   perClass: { class: number; asRequested: number }[];
+  ordinal?: OrdinalReport;
   settings: ClassificationSettings;
 }> {
   const { labels: predicted } = await model.classify({
@@ -241,7 +261,8 @@ async function checkSamples(
     hits += ok;
     return { class: k, asRequested: ok / n };
   });
-  return { asRequested: hits / labels.length, perClass, settings };
+  const ordinal = ordinalClasses ? ordinalReport(labels, predicted, ordinalClasses) : undefined;
+  return { asRequested: hits / labels.length, perClass, ...(ordinal ? { ordinal } : {}), settings };
 }
 
 /** The `sample` command. */
