@@ -16,7 +16,8 @@
  *    reproduces them from the zoo id;
  * 5. `sample --class all --check` draws the samples grid and measures how often the model classifies its own
  *    samples as the requested class;
- * 6. writes the model card (README.md + selective-prediction.svg + learning-curve.svg), swaps the staging folder in as zoo/<id>
+ * 6. writes the model card (README.md + selective-prediction.svg + learning-curve.svg, and with --base-run
+ *    learning-curve-base.svg for the run that trained a fine-tuned model's initial weights), swaps the staging folder in as zoo/<id>
  *    and rewrites zoo/manifest.json (atomically, validated first).
  *
  * Needs MEDMNIST_ROOT (or ~/.medmnist) to hold the dataset and a build of the packages (`pnpm build`).
@@ -25,7 +26,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -48,6 +49,8 @@ const { values: args } = parseArgs({
     // For a fine-tuned run: how its initial weights were trained (the card replaces the one that said so).
     'base-training': { type: 'string' },
     'base-minutes': { type: 'string' },
+    // The run that trained those initial weights: its learning curve goes on the card too.
+    'base-run': { type: 'string' },
     // Publish <run>/final instead of <run>/best; --selection then says why (validation evidence, for the card).
     weights: { type: 'string', default: 'best' },
     selection: { type: 'string' },
@@ -164,8 +167,11 @@ try {
   ]);
 
   // 6. model card.
-  const state = JSON.parse(readFileSync(join(runDir, 'checkpoint', 'trainer-state.json'), 'utf8'));
+  const trainerState = (dir) =>
+    JSON.parse(readFileSync(join(dir, 'checkpoint', 'trainer-state.json'), 'utf8'));
+  const state = trainerState(runDir);
   const f = state.fingerprint;
+  const baseState = args['base-run'] ? trainerState(resolve(args['base-run'])) : undefined;
   const rows = readFileSync(predictions, 'utf8')
     .trimEnd()
     .split('\n')
@@ -205,7 +211,8 @@ try {
       : 'none',
     ...(f.init
       ? {
-          'initial weights': `${f.init} (fine-tuned from it)${args['base-training'] ? `: ${args['base-training']}` : ''}`,
+          // a zoo id as is; a run folder by its last two parts (run/best), not this machine's absolute path
+          'initial weights': `${/[\\/]/.test(f.init) ? `${basename(dirname(f.init))}/${basename(f.init)}` : f.init} (fine-tuned from it)${args['base-training'] ? `: ${args['base-training']}` : ''}`,
         }
       : {}),
     'sample order':
@@ -275,6 +282,10 @@ try {
         {
           title: 'Learning curve',
           markdown:
+            (baseState
+              ? 'The run that trained the initial weights, then the fine-tuning run:\n\n' +
+                '![Accuracy by training step of the run that trained the initial weights](learning-curve-base.svg)\n\n'
+              : '') +
             '![Accuracy on validation and training images by training step](learning-curve.svg)\n\n' +
             'Accuracy of the EMA weights at each validation during training, on the validation images used for ' +
             'selection and on as many training images (when the run recorded them); the red dot marks the ' +
@@ -314,6 +325,16 @@ try {
       selectedStep: args.weights === 'final' ? state.step : state.bestStep,
     }),
   );
+  if (baseState) {
+    await writeFileAtomic(
+      join(staging, 'learning-curve-base.svg'),
+      learningCurveSvg(baseState.validations, {
+        title: `Learning curve: ${id}, initial weights`,
+        // the checkpoint the fine-tuning started from (--init <base run>/best or /final)
+        selectedStep: /[\\/]final[\\/]?$/.test(f.init ?? '') ? baseState.step : baseState.bestStep,
+      }),
+    );
+  }
 
   // Manifest entry: files with hashes, metrics exactly as evaluate printed them.
   const roleOf = (name) =>
