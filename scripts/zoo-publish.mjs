@@ -289,7 +289,10 @@ try {
             '![Accuracy on validation and training images by training step](learning-curve.svg)\n\n' +
             'Accuracy of the EMA weights at each validation during training, on the validation images used for ' +
             'selection and on as many training images (when the run recorded them); the red dot marks the ' +
-            'published weights. Both low means the model underfits; training rising while validation falls ' +
+            (baseState
+              ? 'checkpoint the fine-tuning started from on the first curve and the published weights on the second. '
+              : 'published weights. ') +
+            'Both low means the model underfits; training rising while validation falls ' +
             'means it overfits.',
         },
         {
