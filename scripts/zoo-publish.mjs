@@ -189,11 +189,17 @@ try {
   // model.json as calibration left it (the card describes this config).
   const calibratedConfig = JSON.parse(readFileSync(join(staging, 'model.json'), 'utf8')).config;
   const calibration = calibratedConfig.metadata.calibration;
-  const balancedSelection = f.validationMetric === 'balanced-accuracy';
-  const validations = state.validations
-    .map((v) => `${v.step}: ${pct(balancedSelection ? v.balancedAccuracy : v.accuracy)}`)
-    .join(', ');
-  const metricName = balancedSelection ? 'validation balanced accuracy' : 'validation accuracy';
+  // The metric that selected best/, as the run recorded it at each validation.
+  const selection = {
+    accuracy: { name: 'validation accuracy', of: (v) => pct(v.accuracy) },
+    'balanced-accuracy': { name: 'validation balanced accuracy', of: (v) => pct(v.balancedAccuracy) },
+    'quadratic-weighted-kappa': {
+      name: 'validation quadratic weighted kappa',
+      of: (v) => (v.quadraticWeightedKappa == null ? 'undefined' : v.quadraticWeightedKappa.toFixed(3)),
+    },
+  }[f.validationMetric ?? 'accuracy'];
+  const validations = state.validations.map((v) => `${v.step}: ${selection.of(v)}`).join(', ');
+  const metricName = selection.name;
   const hours = state.elapsedMs / 3.6e6;
   const training = {
     engine: 'ort (ONNX Runtime training graph, 2 CPU threads)',

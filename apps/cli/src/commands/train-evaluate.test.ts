@@ -280,6 +280,43 @@ describe('medsymmflow train', () => {
     expect(withInit.stderr).toMatch(/it cannot be combined with --conditioning-options/);
   }, 180_000);
 
+  it('selects best/ by quadratic weighted kappa on graded data, printing kappa per validation', async () => {
+    const out = join(temp, 'retina-kappa');
+    const result = await run([
+      'train',
+      '--dataset',
+      'retinamnist',
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--limit',
+      '32',
+      ...QUICK_WASM_EPOCH,
+      ...TINY_UNET_ARGS,
+      '--validate-every',
+      '1',
+      '--validation-metric',
+      'quadratic-weighted-kappa',
+      '--out',
+      out,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const state = JSON.parse(await readFile(join(out, 'checkpoint', 'trainer-state.json'), 'utf8'));
+    expect(state.fingerprint.validationMetric).toBe('quadratic-weighted-kappa');
+    expect(state.validations).toHaveLength(2); // 32 images in batches of 16
+    const kappas = state.validations.map(
+      (v: { quadraticWeightedKappa: number | null }) => v.quadraticWeightedKappa,
+    );
+    const printed = [...result.stderr.matchAll(/validation at step \d+: .*, kappa (-?\d\.\d{3}|undefined)/g)];
+    expect(printed.map((m) => m[1])).toEqual(
+      kappas.map((k: number | null) => (k === null ? 'undefined' : k.toFixed(3))),
+    );
+    const best = Math.max(...kappas.map((k: number | null) => k ?? 0));
+    expect(state.bestMetric).toBe(best);
+    expect(result.stdout).toMatch(
+      new RegExp(`Best validation quadratic weighted kappa ${best.toFixed(3).replace('.', '\\.')} at step`),
+    );
+  }, 120_000);
+
   it('rejects bad arguments with exit code 2 and a one-line reason', async () => {
     const cases: [string[], RegExp][] = [
       [['train', '--out', join(temp, 'x')], /required option '--dataset <flag>' not specified/],
@@ -317,6 +354,18 @@ describe('medsymmflow train', () => {
       [
         ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--channel-mults', '1,x'],
         /Invalid --channel-mults/,
+      ],
+      [
+        [
+          'train',
+          '--dataset',
+          'pneumoniamnist',
+          '--out',
+          join(temp, 'x'),
+          '--validation-metric',
+          'quadratic-weighted-kappa',
+        ],
+        /quadratic-weighted-kappa scores classes as grades; pneumoniamnist is binary-class/,
       ],
       [
         ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--engine', 'tpu'],

@@ -220,6 +220,7 @@ function createTrainProgress(
   context: CliContext,
   quiet: boolean,
   notes: readonly string[] = [],
+  metric: TrainValidationMetric = 'accuracy',
 ): {
   onProgress(event: TrainProgressEvent): void;
   stop(): void;
@@ -286,9 +287,12 @@ function createTrainProgress(
           log(
             `validation at step ${event.step}: accuracy ${(event.accuracy * 100).toFixed(2)}%, ` +
               `balanced ${(event.balancedAccuracy * 100).toFixed(2)}%` +
+              (metric === 'quadratic-weighted-kappa'
+                ? `, kappa ${formatKappa(event.quadraticWeightedKappa)}`
+                : '') +
               (event.improved
                 ? ' (best so far, saved)'
-                : ` (best ${(event.bestAccuracy * 100).toFixed(2)}%)`) +
+                : ` (best ${formatMetric(metric, event.bestAccuracy)})`) +
               `; training images: accuracy ${(event.trainingAccuracy * 100).toFixed(2)}%, ` +
               `balanced ${(event.trainingBalancedAccuracy * 100).toFixed(2)}%`,
           );
@@ -390,6 +394,12 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
       'Pick a multi-class or binary dataset (see "medsymmflow datasets list").',
     );
   }
+  if (options.validationMetric === 'quadratic-weighted-kappa' && info.task !== 'ordinal-regression') {
+    throw new UsageError(
+      `--validation-metric quadratic-weighted-kappa scores classes as grades; ${info.flag} is ${info.task}.`,
+      'Use it with graded datasets such as retinamnist; for the others choose accuracy or balanced-accuracy.',
+    );
+  }
   if (options.resume && options.overwrite) {
     throw new UsageError('--resume and --overwrite exclude each other.', 'Pass one of them.');
   }
@@ -459,6 +469,7 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     context,
     options.quiet === true || options.json === true,
     choice.notes,
+    options.validationMetric,
   );
   const curve = createLearningCurveWriter(
     join(options.out, 'learning-curve.svg'),
@@ -559,6 +570,21 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
   }
 }
 
+const METRIC_NAMES: Record<TrainValidationMetric, string> = {
+  accuracy: 'accuracy',
+  'balanced-accuracy': 'balanced accuracy',
+  'quadratic-weighted-kappa': 'quadratic weighted kappa',
+};
+
+/** Accuracies as percentages, kappa as the plain number it is reported as. */
+function formatMetric(metric: TrainValidationMetric, value: number): string {
+  return metric === 'quadratic-weighted-kappa' ? formatKappa(value) : `${(value * 100).toFixed(2)}%`;
+}
+
+function formatKappa(kappa: number | null): string {
+  return kappa === null ? 'undefined (one grade only)' : kappa.toFixed(3);
+}
+
 function summaryText(flag: string, result: Awaited<ReturnType<typeof train>>): string {
   const finalLoss = result.losses.at(-1);
   const lines = [
@@ -569,8 +595,8 @@ function summaryText(flag: string, result: Awaited<ReturnType<typeof train>>): s
   ];
   if (result.bestAccuracy !== null) {
     lines.push(
-      `Best validation ${result.validationMetric === 'balanced-accuracy' ? 'balanced accuracy' : 'accuracy'} ` +
-        `${(result.bestAccuracy * 100).toFixed(2)}% at step ${result.bestStep}` +
+      `Best validation ${METRIC_NAMES[result.validationMetric]} ` +
+        `${formatMetric(result.validationMetric, result.bestAccuracy)} at step ${result.bestStep}` +
         ` (${result.validations.length} validation${result.validations.length === 1 ? '' : 's'})`,
     );
   }
@@ -823,8 +849,9 @@ export const trainCommands: CommandGroup = {
       .addOption(
         new Option(
           '--validation-metric <metric>',
-          'what selects best/: accuracy, or balanced-accuracy (mean per-class recall; use it with ' +
-            '--sampling class-balanced or imbalanced classes) (default: accuracy)',
+          'what selects best/: accuracy, balanced-accuracy (mean per-class recall; use it with ' +
+            '--sampling class-balanced or imbalanced classes), or quadratic-weighted-kappa (graded datasets ' +
+            'such as retinamnist: near misses cost less) (default: accuracy)',
         ).choices([...TRAIN_VALIDATION_METRICS]),
       )
       .option('--json', 'print the summary as JSON (no progress output)')

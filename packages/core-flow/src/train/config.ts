@@ -67,6 +67,11 @@ export type TrainProgressEvent =
       /** Mean per-class recall on the same images (the classes present there), in [0, 1]. */
       readonly balancedAccuracy: number;
       /**
+       * Quadratic weighted kappa of the same predictions, class k taken as grade k (meaningful for graded
+       * classes; `null` when the validation images are all one grade and so are the predictions).
+       */
+      readonly quadraticWeightedKappa: number | null;
+      /**
        * Accuracy on a fixed subset of the training images (as many as validated, no augmentation): low on both
        * splits means the model underfits; high here while validation falls means it overfits.
        */
@@ -222,8 +227,10 @@ export interface TrainConfig {
    */
   validationSize?: number;
   /**
-   * What selects `best/`: `'accuracy'`, or `'balanced-accuracy'` (mean per-class recall — the consistent
-   * choice with class-balanced sampling, or when validation classes are imbalanced).
+   * What selects `best/`: `'accuracy'`, `'balanced-accuracy'` (mean per-class recall — the consistent
+   * choice with class-balanced sampling, or when validation classes are imbalanced), or
+   * `'quadratic-weighted-kappa'` (for graded classes such as RetinaMNIST's: a one-grade miss costs less than a
+   * four-grade miss; an undefined kappa counts as 0, chance agreement).
    * @defaultValue 'accuracy'
    */
   validationMetric?: TrainValidationMetric;
@@ -234,7 +241,11 @@ export interface TrainConfig {
 }
 
 /** Metrics of {@link TrainConfig.validationMetric}. */
-export const TRAIN_VALIDATION_METRICS = ['accuracy', 'balanced-accuracy'] as const;
+export const TRAIN_VALIDATION_METRICS = [
+  'accuracy',
+  'balanced-accuracy',
+  'quadratic-weighted-kappa',
+] as const;
 /** A metric of {@link TrainConfig.validationMetric}. */
 export type TrainValidationMetric = (typeof TRAIN_VALIDATION_METRICS)[number];
 

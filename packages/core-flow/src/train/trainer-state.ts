@@ -29,6 +29,11 @@ export interface ValidationRecord {
   /** Accuracy on a fixed subset of the training images (absent in checkpoints of older versions). */
   trainingAccuracy?: number;
   trainingBalancedAccuracy?: number;
+  /**
+   * Quadratic weighted kappa of the validation predictions, `null` when undefined (absent in checkpoints of
+   * older versions).
+   */
+  quadraticWeightedKappa?: number | null;
 }
 
 /** What a checkpoint stores besides the raw weights. */

@@ -5,7 +5,7 @@ import { rotateImage90InPlace } from '@medsymmflow/datasets-medmnist';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFlowModel } from '../io/flow-model-impl.js';
 import { liveTensors } from '../testing/helpers.js';
-import type { TrainProgressEvent } from './config.js';
+import type { TrainProgressEvent, TrainValidationMetric } from './config.js';
 import { syntheticData, TINY_UNET } from './testing/tiny.js';
 import { train } from './trainer.js';
 import { trainingDataFromArrays } from './training-data.js';
@@ -171,7 +171,7 @@ describe('train (tiny UNet, synthetic data)', () => {
       imageShape: [h, w, c],
       numClasses: 2,
     });
-    const run = async (validationMetric?: 'accuracy' | 'balanced-accuracy') => {
+    const run = async (validationMetric?: TrainValidationMetric) => {
       const events: Extract<TrainProgressEvent, { type: 'validation' }>[] = [];
       const result = await train({
         ...base,
@@ -209,8 +209,34 @@ describe('train (tiny UNet, synthetic data)', () => {
     );
     const plain = await run();
     expect(plain.result.bestAccuracy).toBe(Math.max(...plain.events.map((e) => e.accuracy)));
+
+    // With two classes the quadratic weighted kappa is Cohen's kappa of the same predictions.
+    const kappa = await run('quadratic-weighted-kappa');
+    for (const e of kappa.events) {
+      const matches: number[] = [];
+      for (let r0 = 0; r0 <= 20; r0++) {
+        for (let right1 = 0; right1 <= 4; right1++) {
+          if (Math.abs(e.accuracy - (r0 + right1) / 24) > 1e-9) continue;
+          if (Math.abs(e.balancedAccuracy - (r0 / 20 + right1 / 4) / 2) > 1e-9) continue;
+          const predicted1 = 20 - r0 + right1;
+          const chance = (20 * (24 - predicted1) + 4 * predicted1) / 24 ** 2;
+          const observed = (r0 + right1) / 24;
+          matches.push((observed - chance) / (1 - chance)); // chance < 1: the labels hold both classes
+        }
+      }
+      expect(matches.length, `accuracy ${e.accuracy}`).toBeGreaterThan(0);
+      expect(e.quadraticWeightedKappa).not.toBeNull();
+      expect(matches.some((k) => Math.abs(k - e.quadraticWeightedKappa!) < 1e-9)).toBe(true);
+    }
+    expect(kappa.result.bestAccuracy).toBe(
+      Math.max(...kappa.events.map((e) => e.quadraticWeightedKappa ?? 0)),
+    );
+    expect(kappa.result.validations.map((v) => v.quadraticWeightedKappa)).toEqual(
+      kappa.events.map((e) => e.quadraticWeightedKappa),
+    );
+
     await expect(train({ ...base, validationMetric: 'f1' as never, maxSteps: 1 })).rejects.toThrow(
-      /'validationMetric' must be one of 'accuracy', 'balanced-accuracy'; got "f1"/,
+      /'validationMetric' must be one of 'accuracy', 'balanced-accuracy', 'quadratic-weighted-kappa'; got "f1"/,
     );
   });
 

@@ -11,7 +11,7 @@
  * Output folder (`outDir`):
  * - `checkpoint/` — resumable state: the raw weights in the saved-model format plus `trainer-state.json`
  *   / `trainer-state.bin` (step, epoch position, AdamW moments, EMA weights, PRNG state, best metric);
- * - `best/` — the EMA weights with the best validation metric (accuracy, or balanced accuracy) (a loadable model);
+ * - `best/` — the EMA weights with the best validation metric (`validationMetric`) (a loadable model);
  * - `final/` — the EMA weights at the end of the run (a loadable model).
  * Each folder is replaced atomically (temporary sibling + rename).
  *
@@ -26,7 +26,7 @@ import {
   type RandomState,
   rotateImage90InPlace,
 } from '@medsymmflow/datasets-medmnist';
-import { perClassReport } from '@medsymmflow/uncertainty';
+import { ordinalReport, perClassReport } from '@medsymmflow/uncertainty';
 import { resolveEngine } from '../engines/registry.js';
 import {
   type ResolvedSfmLossConfig,
@@ -464,7 +464,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
   // overfitting (training high, validation falling).
   const trainingProbe = cfg.validation ? validationSubset(data, cfg.validationSize, cfg.seed + 3) : undefined;
 
-  /** Accuracy and balanced accuracy of the EMA weights on `subset` (same ξm noise every time). */
+  /** Accuracy, balanced accuracy and weighted kappa of the EMA weights on `subset` (same ξm noise every time). */
   const measure = (subset: { images: Float32Array; labels: Int32Array }) => {
     const { labels } = flowModel.classify({
       images: subset.images,
@@ -473,21 +473,30 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     });
     const { confusion, balancedAccuracy } = perClassReport(subset.labels, labels, data.numClasses);
     const right = confusion.reduce((sum, row, k) => sum + row[k], 0);
-    return { accuracy: right / labels.length, balancedAccuracy };
+    const { quadraticWeightedKappa } = ordinalReport(subset.labels, labels, data.numClasses);
+    return { accuracy: right / labels.length, balancedAccuracy, quadraticWeightedKappa };
   };
 
   /** The EMA weights measured on the validation subset and on the training probe. */
   const validate = () => {
     if (!validationData || !trainingProbe) throw new Error('no validation data');
     flowModel.setWeights(recordOf(specNames, ema));
-    const { accuracy, balancedAccuracy } = measure(validationData);
+    const { accuracy, balancedAccuracy, quadraticWeightedKappa } = measure(validationData);
     const training = measure(trainingProbe);
     return {
       accuracy,
       balancedAccuracy,
+      quadraticWeightedKappa,
       trainingAccuracy: training.accuracy,
       trainingBalancedAccuracy: training.balancedAccuracy,
     };
+  };
+
+  /** The number `validationMetric` selects `best/` by; an undefined kappa (one grade only) counts as chance. */
+  const selectionScore = (measured: ReturnType<typeof validate>): number => {
+    if (cfg.validationMetric === 'balanced-accuracy') return measured.balancedAccuracy;
+    if (cfg.validationMetric === 'quadratic-weighted-kappa') return measured.quadraticWeightedKappa ?? 0;
+    return measured.accuracy;
   };
 
   /** Writes `arrays` as a loadable model folder. */
@@ -633,9 +642,8 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
       if (validationData && (step % validateEvery === 0 || step === totalSteps)) {
         const started = performance.now();
         const measured = validate();
-        const { accuracy, balancedAccuracy } = measured;
         validations.push({ step, ...measured });
-        const score = cfg.validationMetric === 'balanced-accuracy' ? balancedAccuracy : accuracy;
+        const score = selectionScore(measured);
         const improved = bestMetric === null || score > bestMetric;
         if (improved) {
           bestMetric = score;
