@@ -23,6 +23,7 @@ import { chooseTrainEngine } from './train';
 
 /** `medsymmflow train` on the shared pneumoniamnist files. */
 const TRAIN_PNEUMONIA = ['train', '--dataset', 'pneumoniamnist', '--root', SHARED_MEDMNIST_DIR];
+const TRAIN_RETINA = ['train', '--dataset', 'retinamnist', '--root', SHARED_MEDMNIST_DIR];
 /** One epoch of batches of 16 on wasm in the calling thread. */
 const QUICK_WASM_EPOCH = ['--epochs', '1', ...WASM_BATCHES_OF_16];
 
@@ -283,11 +284,7 @@ describe('medsymmflow train', () => {
   it('selects best/ by quadratic weighted kappa on graded data, printing kappa per validation', async () => {
     const out = join(temp, 'retina-kappa');
     const result = await run([
-      'train',
-      '--dataset',
-      'retinamnist',
-      '--root',
-      SHARED_MEDMNIST_DIR,
+      ...TRAIN_RETINA,
       '--limit',
       '32',
       ...QUICK_WASM_EPOCH,
