@@ -95,18 +95,46 @@ const cell = (id) => {
 const name = (ids) => ids.map((id) => `[\`${id}\`](zoo/${id})`).join(', ');
 const at = (id, r) => byId[id].metrics.selective.find((p) => Math.abs(p.reject - r) < 1e-9).acc;
 const minutes = (id) => Number(/Trained (\d+) min/.exec(byId[id].notes)?.[1]);
+/** Parameter count as the model card states it (the card is generated from the saved model). */
+const parameters = (id) => {
+  const card = readFileSync(join(REPO, 'zoo', id, 'README.md'), 'utf8');
+  const count = /\| parameters \| ([\d,]+) \|/.exec(card)?.[1];
+  if (!count)
+    throw new Error(`zoo/${id}/README.md has no "parameters" row; regenerate the card with zoo-publish.`);
+  return Number(count.replaceAll(',', ''));
+};
+const millions = (n) => `${(n / 1e6).toFixed(1)} M`;
+/** "1.6 M params, 28 px", or "1.6 M / 6.5 M params, 28 px" when the row's two models differ in size. */
+const size = (ids) => {
+  const counts = [...new Set(ids.map((id) => millions(parameters(id))))];
+  return `${counts.join(' / ')} params, 28 px`;
+};
+/** The official code's default UNet width (util.py: model_channels 64). */
+const PAPER_WIDTH = 64;
+const ours = [
+  'pneumoniamnist-rgb-28',
+  'pneumoniamnist-scalar-28',
+  'retinamnist-rgb-28',
+  'retinamnist-scalar-28',
+];
+const widthText = (() => {
+  const full = ours.filter((id) => byId[id].architecture.baseChannels >= PAPER_WIDTH);
+  if (full.length === 0) return "half the paper's width";
+  if (full.length === ours.length) return "the paper's width";
+  return `half the paper's width (${full.map((id) => `\`${id}\``).join(', ')}: the paper's width)`;
+})();
 
 const rows = [
   ['model', 'mask', 'PneumoniaMNIST AUC / ACC (noise masks)', 'RetinaMNIST AUC / ACC (noise masks)'],
   ['---', '---', '---', '---'],
   [
-    `**ours**: ${name(['pneumoniamnist-scalar-28', 'retinamnist-scalar-28'])} (1.6 M params, 28 px)`,
+    `**ours**: ${name(['pneumoniamnist-scalar-28', 'retinamnist-scalar-28'])} (${size(['pneumoniamnist-scalar-28', 'retinamnist-scalar-28'])})`,
     'scalar',
     cell('pneumoniamnist-scalar-28'),
     cell('retinamnist-scalar-28'),
   ],
   [
-    `**ours**: ${name(['pneumoniamnist-rgb-28', 'retinamnist-rgb-28'])} (1.6 M params, 28 px)`,
+    `**ours**: ${name(['pneumoniamnist-rgb-28', 'retinamnist-rgb-28'])} (${size(['pneumoniamnist-rgb-28', 'retinamnist-rgb-28'])})`,
     'RGB palette',
     cell('pneumoniamnist-rgb-28'),
     cell('retinamnist-rgb-28'),
@@ -181,8 +209,8 @@ Euler step, seed 0, ONNX Runtime, class distances averaged over the number of no
 on the validation split and stored with the model's calibration), the command every manifest entry records;
 \`pnpm test\` re-runs them and checks they match. Next to them, the same models with a single noise mask
 (\`--samples 1\`). Paper rows are Table 1 of Caetano et al. (2025) as given on the authors' project page (mean ± std
-over runs; the official code's defaults train a UNet of twice our width — about 4× the parameters — for 100 epochs
-at batch 256 on a GPU). Two differences in how the numbers are made: the official code resizes the 28-px images to
+over runs; the official code's defaults train a UNet of base width ${PAPER_WIDTH} (6.5 M parameters) for 100
+epochs at batch 256 on a GPU). Two differences in how the numbers are made: the official code resizes the 28-px images to
 32 px, and the loader it calls "val" (for the samples drawn during training and for evaluation, in
 \`data/Dataloaders.py\`) reads the MedMNIST test split; it has no held-out split for choosing a checkpoint. Ours
 run at 28 px, and every choice (checkpoint, noise masks, calibration) is made on the validation split.
@@ -190,7 +218,7 @@ run at 28 px, and every choice (checkpoint, noise masks, calibration) is made on
 ${table}
 
 Our models were trained on 2 CPU cores in ${minutes('pneumoniamnist-rgb-28')} / ${minutes('pneumoniamnist-scalar-28')} min (Pneumonia RGB / scalar) and
-${minutes('retinamnist-rgb-28')} / ${minutes('retinamnist-scalar-28')} min (Retina RGB / scalar) with the onnxruntime training engine, half the paper's width and a
+${minutes('retinamnist-rgb-28')} / ${minutes('retinamnist-scalar-28')} min (Retina RGB / scalar) with the onnxruntime training engine, ${widthText} and a
 fraction of its training budget; ${targetText} ${claim} ${rejection('pneumoniamnist')}
 ${rejection('retinamnist')}${perClassSentence} Each card (\`zoo/<id>/README.md\`) has the training recipe, the
 validation numbers behind the noise-mask choice, calibration, ECE, per-class recall and confusion matrix, accuracy at 10–50 % rejection, the
