@@ -259,13 +259,23 @@ describe('train (tiny UNet, synthetic data)', () => {
       expect(e.trainingBalancedAccuracy).toBe(e.balancedAccuracy);
     }
     expect(onTraining.validations).toEqual(
-      events.map(({ step, accuracy, balancedAccuracy, trainingAccuracy, trainingBalancedAccuracy }) => ({
-        step,
-        accuracy,
-        balancedAccuracy,
-        trainingAccuracy,
-        trainingBalancedAccuracy,
-      })),
+      events.map(
+        ({
+          step,
+          accuracy,
+          balancedAccuracy,
+          quadraticWeightedKappa,
+          trainingAccuracy,
+          trainingBalancedAccuracy,
+        }) => ({
+          step,
+          accuracy,
+          balancedAccuracy,
+          quadraticWeightedKappa,
+          trainingAccuracy,
+          trainingBalancedAccuracy,
+        }),
+      ),
     );
   });
 
