@@ -258,24 +258,9 @@ describe('train (tiny UNet, synthetic data)', () => {
       expect(e.trainingAccuracy).toBe(e.accuracy);
       expect(e.trainingBalancedAccuracy).toBe(e.balancedAccuracy);
     }
+    // A record is the event without what only the event carries.
     expect(onTraining.validations).toEqual(
-      events.map(
-        ({
-          step,
-          accuracy,
-          balancedAccuracy,
-          quadraticWeightedKappa,
-          trainingAccuracy,
-          trainingBalancedAccuracy,
-        }) => ({
-          step,
-          accuracy,
-          balancedAccuracy,
-          quadraticWeightedKappa,
-          trainingAccuracy,
-          trainingBalancedAccuracy,
-        }),
-      ),
+      events.map(({ type, epoch, bestAccuracy, improved, seconds, ...record }) => record),
     );
   });
 
