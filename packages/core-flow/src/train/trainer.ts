@@ -464,7 +464,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
   // overfitting (training high, validation falling).
   const trainingProbe = cfg.validation ? validationSubset(data, cfg.validationSize, cfg.seed + 3) : undefined;
 
-  /** Accuracy, balanced accuracy and weighted kappa of the EMA weights on `subset` (same ξm noise every time). */
+  /** Predictions, accuracy and balanced accuracy of the EMA weights on `subset` (same ξm noise every time). */
   const measure = (subset: { images: Float32Array; labels: Int32Array }) => {
     const { labels } = flowModel.classify({
       images: subset.images,
@@ -473,15 +473,15 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     });
     const { confusion, balancedAccuracy } = perClassReport(subset.labels, labels, data.numClasses);
     const right = confusion.reduce((sum, row, k) => sum + row[k], 0);
-    const { quadraticWeightedKappa } = ordinalReport(subset.labels, labels, data.numClasses);
-    return { accuracy: right / labels.length, balancedAccuracy, quadraticWeightedKappa };
+    return { predictions: labels, accuracy: right / labels.length, balancedAccuracy };
   };
 
-  /** The EMA weights measured on the validation subset and on the training probe. */
+  /** The EMA weights measured on the validation subset (also its weighted kappa) and on the training probe. */
   const validate = () => {
     if (!validationData || !trainingProbe) throw new Error('no validation data');
     flowModel.setWeights(recordOf(specNames, ema));
-    const { accuracy, balancedAccuracy, quadraticWeightedKappa } = measure(validationData);
+    const { predictions, accuracy, balancedAccuracy } = measure(validationData);
+    const { quadraticWeightedKappa } = ordinalReport(validationData.labels, predictions, data.numClasses);
     const training = measure(trainingProbe);
     return {
       accuracy,
