@@ -111,12 +111,12 @@ const size = (ids) => {
 };
 /** The official code's default UNet width (util.py: model_channels 64). */
 const PAPER_WIDTH = 64;
-const ours = [
-  'pneumoniamnist-rgb-28',
-  'pneumoniamnist-scalar-28',
-  'retinamnist-rgb-28',
-  'retinamnist-scalar-28',
-];
+/** Our zoo models in the table: a row per mask, a column per dataset. */
+const OUR_ROWS = [
+  { mask: 'scalar', label: 'scalar' },
+  { mask: 'rgb', label: 'RGB palette' },
+].map(({ mask, label }) => ({ label, ids: ['pneumoniamnist', 'retinamnist'].map((d) => `${d}-${mask}-28`) }));
+const ours = OUR_ROWS.flatMap((row) => row.ids);
 const widthText = (() => {
   const full = ours.filter((id) => byId[id].architecture.baseChannels >= PAPER_WIDTH);
   if (full.length === 0) return "half the paper's width";
@@ -127,18 +127,7 @@ const widthText = (() => {
 const rows = [
   ['model', 'mask', 'PneumoniaMNIST AUC / ACC (noise masks)', 'RetinaMNIST AUC / ACC (noise masks)'],
   ['---', '---', '---', '---'],
-  [
-    `**ours**: ${name(['pneumoniamnist-scalar-28', 'retinamnist-scalar-28'])} (${size(['pneumoniamnist-scalar-28', 'retinamnist-scalar-28'])})`,
-    'scalar',
-    cell('pneumoniamnist-scalar-28'),
-    cell('retinamnist-scalar-28'),
-  ],
-  [
-    `**ours**: ${name(['pneumoniamnist-rgb-28', 'retinamnist-rgb-28'])} (${size(['pneumoniamnist-rgb-28', 'retinamnist-rgb-28'])})`,
-    'RGB palette',
-    cell('pneumoniamnist-rgb-28'),
-    cell('retinamnist-rgb-28'),
-  ],
+  ...OUR_ROWS.map(({ label, ids }) => [`**ours**: ${name(ids)} (${size(ids)})`, label, ...ids.map(cell)]),
   ...PAPER_ROWS,
 ];
 const table = rows.map((r) => `| ${r.join(' | ')} |`).join('\n');
