@@ -165,9 +165,12 @@ const rejection = (dataset) => {
   const id = `${dataset}-rgb-28`;
   const [all, half] = [at(id, 0), at(id, 0.5)];
   const label = NAMES[dataset];
-  return half > all + 0.02
-    ? `On ${label} the uncertainty ranks errors well (RGB: ACC ${pct(all)} → ${pct(half)} % after rejecting the most uncertain half).`
-    : `On ${label} it does not rank errors usefully yet (RGB: ACC ${pct(all)} → ${pct(half)} % after rejecting the most uncertain half).`;
+  const numbers = `(RGB: ACC ${pct(all)} → ${pct(half)} % after rejecting the most uncertain half)`;
+  // Graded by how much of the error rate the rejection removes: half or more is "well".
+  const errorRemoved = 1 - (1 - half) / (1 - all);
+  if (errorRemoved >= 0.5) return `On ${label} the uncertainty ranks errors well ${numbers}.`;
+  if (half > all + 0.02) return `On ${label} it ranks errors only weakly ${numbers}.`;
+  return `On ${label} it does not rank errors usefully yet ${numbers}.`;
 };
 
 /** Classes a model never gets right on the test split (recall 0), from the manifest's per-class results. */

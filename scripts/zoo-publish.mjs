@@ -32,7 +32,9 @@ import { parseArgs } from 'node:util';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(REPO, 'apps', 'cli', 'bin', 'medsymmflow.mjs');
-const { validateZooManifest, writeFileAtomic } = await import(join(REPO, 'packages/core-flow/dist/index.js'));
+const { resolveUNetConfig, validateZooManifest, writeFileAtomic } = await import(
+  join(REPO, 'packages/core-flow/dist/index.js')
+);
 const { renderModelCard } = await import(join(REPO, 'packages/exporters/dist/index.js'));
 const { getDatasetInfo } = await import(join(REPO, 'packages/datasets-medmnist/dist/index.js'));
 const { learningCurveSvg } = await import(join(REPO, 'packages/uncertainty/dist/index.js'));
@@ -52,6 +54,7 @@ const { values: args } = parseArgs({
     // The run that trained those initial weights: its learning curve goes on the card too.
     'base-run': { type: 'string' },
     // Publish <run>/final instead of <run>/best; --selection then says why (validation evidence, for the card).
+    // With best/, --selection adds how this run was chosen over others (e.g. the candidates' validation figures).
     weights: { type: 'string', default: 'best' },
     selection: { type: 'string' },
     zoo: { type: 'string', default: join(REPO, 'zoo') },
@@ -78,6 +81,21 @@ if (args.weights === 'final' && !args.selection) {
   );
 }
 const best = join(runDir, args.weights);
+
+/**
+ * The manifest's architecture block for a model.json architecture: what a reader looks for (type, width, levels,
+ * blocks, attention) plus every other setting that differs from the UNet defaults. Derived sizes (channels in
+ * and out, image size) stay out: the manifest refuses them.
+ */
+function manifestArchitecture({ inChannels, outChannels, imageSize, ...architecture }) {
+  const defaults = resolveUNetConfig({ imageSize });
+  const summary = ['type', 'baseChannels', 'channelMults', 'numResBlocks', 'attentionResolutions'];
+  return Object.fromEntries(
+    Object.entries(architecture).filter(
+      ([key, value]) => summary.includes(key) || JSON.stringify(value) !== JSON.stringify(defaults[key]),
+    ),
+  );
+}
 if (!existsSync(join(best, 'model.json')))
   throw new Error(`${best}/model.json is missing: train with validation first.`);
 
@@ -199,7 +217,10 @@ try {
     },
   }[f.validationMetric ?? 'accuracy'];
   const validations = state.validations.map((v) => `${v.step}: ${selection.of(v)}`).join(', ');
-  const metricName = selection.name;
+  const metricName =
+    (f.validationSamples ?? 1) > 1
+      ? `${selection.name} (${f.validationSamples} noise masks)`
+      : selection.name;
   const hours = state.elapsedMs / 3.6e6;
   const training = {
     engine: 'ort (ONNX Runtime training graph, 2 CPU threads)',
@@ -229,7 +250,8 @@ try {
     'model selection':
       args.weights === 'final'
         ? `the final weights (step ${state.step}): ${args.selection} (${metricName} by step: ${validations})`
-        : `best ${metricName} (step ${state.bestStep}; ${metricName} by step: ${validations})`,
+        : `best ${metricName} (step ${state.bestStep}; ${metricName} by step: ${validations})` +
+          (args.selection ? `. ${args.selection}` : ''),
     calibration: `temperature ${calibration.temperature.toPrecision(4)}; thresholds ${calibration.rejectionThresholds
       .map((t) => `${t.targetAccuracy}: ${t.threshold === null ? 'unreachable' : t.threshold.toPrecision(4)}`)
       .join(', ')} (fitted on validation, n = ${val.n})`,
@@ -371,6 +393,9 @@ try {
     ...entry,
     status: 'available',
     version: args.version,
+    // What the published model.json says, so the entry cannot go stale when a run changes them.
+    conditioning: modelConfig.conditioning,
+    architecture: manifestArchitecture(modelConfig.architecture),
     files,
     metrics: {
       split: 'test',

@@ -266,6 +266,16 @@ describe('the repository zoo/manifest.json', () => {
     }
   });
 
+  it('describes each available model as its model.json does (architecture, conditioning, labels, size)', async () => {
+    for (const model of manifest.models.filter((m) => m.status === 'available')) {
+      const saved = JSON.parse(readFileSync(join(REPO_ROOT, 'zoo', model.id, 'model.json'), 'utf8')).config;
+      const fromModel = (await resolveFlowModelConfig({ ...saved, metadata: undefined })).config;
+      const fromEntry = (await resolveFlowModelConfig({ ...zooEntryModelConfig(model), metadata: undefined }))
+        .config;
+      expect(fromEntry, model.id).toEqual(fromModel);
+    }
+  });
+
   it('matches the dataset registry (labels, task, channels, data licence) and the id', () => {
     for (const model of manifest.models) {
       const info = getDatasetInfo(model.dataset);
