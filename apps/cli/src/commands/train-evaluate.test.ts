@@ -281,7 +281,7 @@ describe('medsymmflow train', () => {
     expect(withInit.stderr).toMatch(/it cannot be combined with --conditioning-options/);
   }, 180_000);
 
-  it('selects best/ by quadratic weighted kappa on graded data, printing kappa per validation', async () => {
+  it('selects best/ by quadratic weighted kappa on graded data (2 noise masks), printing kappa per validation', async () => {
     const out = join(temp, 'retina-kappa');
     const result = await run([
       ...TRAIN_RETINA,
@@ -293,12 +293,15 @@ describe('medsymmflow train', () => {
       '1',
       '--validation-metric',
       'quadratic-weighted-kappa',
+      '--validation-samples',
+      '2',
       '--out',
       out,
     ]);
     expect(result.code, result.stderr).toBe(0);
     const state = JSON.parse(await readFile(join(out, 'checkpoint', 'trainer-state.json'), 'utf8'));
     expect(state.fingerprint.validationMetric).toBe('quadratic-weighted-kappa');
+    expect(state.fingerprint.validationSamples).toBe(2);
     expect(state.validations).toHaveLength(2); // 32 images in batches of 16
     const kappas = state.validations.map(
       (v: { quadraticWeightedKappa: number | null }) => v.quadraticWeightedKappa,
@@ -310,7 +313,10 @@ describe('medsymmflow train', () => {
     const best = Math.max(...kappas.map((k: number | null) => k ?? 0));
     expect(state.bestMetric).toBe(best);
     expect(result.stdout).toMatch(
-      new RegExp(`Best validation quadratic weighted kappa ${best.toFixed(3).replace('.', '\\.')} at step`),
+      new RegExp(
+        `Best validation quadratic weighted kappa ${best.toFixed(3).replace('.', '\\.')} at step \\d+ ` +
+          '\\(2 validations, 2 noise masks per image\\)',
+      ),
     );
   }, 120_000);
 
@@ -323,6 +329,10 @@ describe('medsymmflow train', () => {
         /Invalid --epochs "two"/,
       ],
       [['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--lr', '-1'], /Invalid --lr "-1"/],
+      [
+        ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--validation-samples', '0'],
+        /Invalid --validation-samples "0": expected a positive integer/,
+      ],
       [
         ['train', '--dataset', 'pneumoniamnist', '--out', join(temp, 'x'), '--conditioning', 'hsv'],
         /'hsv' is invalid\. Allowed choices are rgb-palette, scalar/,

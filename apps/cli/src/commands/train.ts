@@ -91,6 +91,7 @@ export interface TrainCommandOptions {
   validateEvery?: number;
   checkpointEvery?: number;
   validationSize?: number;
+  validationSamples?: number;
   json?: boolean;
   quiet?: boolean;
 }
@@ -515,6 +516,7 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     validateEvery: options.validateEvery,
     checkpointEvery: options.checkpointEvery,
     validationSize: options.validationSize,
+    validationSamples: options.validationSamples,
     onProgress: (event) => {
       progress.onProgress(event);
       curve.onProgress(event);
@@ -546,6 +548,7 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     finalLoss: result.losses.at(-1) ?? null,
     bestValidationAccuracy: result.bestAccuracy,
     validationMetric: result.validationMetric,
+    validationSamples: result.validationSamples,
     bestStep: result.bestStep,
     imagesPerSecond: result.imagesPerSecond,
     seconds: result.elapsedSeconds,
@@ -597,7 +600,8 @@ function summaryText(flag: string, result: Awaited<ReturnType<typeof train>>): s
     lines.push(
       `Best validation ${METRIC_NAMES[result.validationMetric]} ` +
         `${formatMetric(result.validationMetric, result.bestAccuracy)} at step ${result.bestStep}` +
-        ` (${result.validations.length} validation${result.validations.length === 1 ? '' : 's'})`,
+        ` (${result.validations.length} validation${result.validations.length === 1 ? '' : 's'}` +
+        `${result.validationSamples > 1 ? `, ${result.validationSamples} noise masks per image` : ''})`,
     );
   }
   if (result.paths?.best) lines.push(`Best model (EMA weights):  ${result.paths.best}`);
@@ -845,6 +849,12 @@ export const trainCommands: CommandGroup = {
         '--validation-size <n>',
         `validation images scored, and as many training images (default ${TRAIN_DEFAULTS.validationSize})`,
         parsePositiveInteger('--validation-size'),
+      )
+      .option(
+        '--validation-samples <n>',
+        'noise masks per validation image, distances averaged: less noisy selection of best/ on small ' +
+          `validation splits, each validation n times slower (default ${TRAIN_DEFAULTS.validationSamples})`,
+        parsePositiveInteger('--validation-samples'),
       )
       .addOption(
         new Option(

@@ -108,6 +108,10 @@ describe('checkpoints', () => {
     await expect(train({ ...options, outDir: dir, resume: true, batchSize: 4, seed: 9 })).rejects.toThrow(
       /options differ from the run that wrote it — seed: checkpoint 2, now 9; .*batchSize: checkpoint 8, now 4/,
     );
+    // Selection scores measured with another number of masks are not comparable with the stored best.
+    await expect(train({ ...options, outDir: dir, resume: true, validationSamples: 4 })).rejects.toThrow(
+      /options differ from the run that wrote it — validationSamples: checkpoint .*, now 4/,
+    );
   });
 
   it('falls back to the previous checkpoint left by a crash between the two renames', async () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rotateImage90InPlace } from '@medsymmflow/datasets-medmnist';
+import { createRandom, rotateImage90InPlace } from '@medsymmflow/datasets-medmnist';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFlowModel } from '../io/flow-model-impl.js';
 import { liveTensors } from '../testing/helpers.js';
@@ -237,6 +237,35 @@ describe('train (tiny UNet, synthetic data)', () => {
 
     await expect(train({ ...base, validationMetric: 'f1' as never, maxSteps: 1 })).rejects.toThrow(
       /'validationMetric' must be one of 'accuracy', 'balanced-accuracy', 'quadratic-weighted-kappa'; got "f1"/,
+    );
+  });
+
+  it('validates with several noise masks per image when asked, as classify does with them', async () => {
+    const seed = 6;
+    const result = await train({
+      ...base,
+      validation: data,
+      validationSamples: 3,
+      validateEvery: 2,
+      seed,
+      maxSteps: 2,
+      workers: 0,
+    });
+    expect(result.validationSamples).toBe(3);
+    const last = result.validations.at(-1)!;
+    expect(last.step).toBe(2);
+    // The model holds the EMA weights of that last validation; the trainer draws the masks from seed + 2.
+    const all = data.read(Array.from({ length: data.size }, (_, i) => i));
+    const classified = (numSamples: number) =>
+      result.model.classify({ images: all.images, random: createRandom(seed + 2), numSamples, batchSize: 4 });
+    const three = classified(3);
+    const right = three.labels.filter((label, i) => label === all.labels[i]).length;
+    expect(last.accuracy).toBe(right / data.size);
+    // Three masks are not one: the averaged distances differ.
+    expect(Array.from(three.distances)).not.toEqual(Array.from(classified(1).distances));
+    result.model.dispose();
+    await expect(train({ ...base, validationSamples: 0, maxSteps: 1 })).rejects.toThrow(
+      /'validationSamples' must be a positive integer, got 0/,
     );
   });
 

@@ -86,6 +86,8 @@ export interface TrainResult {
   readonly bestAccuracy: number | null;
   /** The metric that selected `best/`. */
   readonly validationMetric: TrainValidationMetric;
+  /** Noise masks per image it was measured with. */
+  readonly validationSamples: number;
   /** Step of {@link bestAccuracy}. */
   readonly bestStep: number | null;
   /** Training images per second of this session (steps only). */
@@ -138,6 +140,8 @@ function fingerprintOf(
       : {}),
     ...(config.sampling !== 'shuffle' ? { sampling: config.sampling } : {}),
     ...(config.validationMetric !== 'accuracy' ? { validationMetric: config.validationMetric } : {}),
+    // Selection scores with other mask counts are not comparable, so the count is part of a run.
+    ...(config.validationSamples !== 1 ? { validationSamples: config.validationSamples } : {}),
     ...(config.init ? { init: config.init.source } : {}),
   };
 }
@@ -464,11 +468,15 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
   // overfitting (training high, validation falling).
   const trainingProbe = cfg.validation ? validationSubset(data, cfg.validationSize, cfg.seed + 3) : undefined;
 
-  /** Predictions, accuracy and balanced accuracy of the EMA weights on `subset` (same ξm noise every time). */
+  /**
+   * Predictions, accuracy and balanced accuracy of the EMA weights on `subset` (same ξm noise every time,
+   * `validationSamples` masks per image).
+   */
   const measure = (subset: { images: Float32Array; labels: Int32Array }) => {
     const { labels } = flowModel.classify({
       images: subset.images,
       random: createRandom(cfg.seed + 2),
+      numSamples: cfg.validationSamples,
       batchSize: cfg.microBatchSize,
     });
     const { confusion, balancedAccuracy } = perClassReport(subset.labels, labels, data.numClasses);
@@ -684,6 +692,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
     validations,
     bestAccuracy: bestMetric,
     validationMetric: cfg.validationMetric,
+    validationSamples: cfg.validationSamples,
     bestStep,
     imagesPerSecond: trainMs > 0 ? imagesSeen / (trainMs / 1000) : 0,
     elapsedSeconds,
