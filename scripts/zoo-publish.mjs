@@ -82,6 +82,14 @@ if (args.weights === 'final' && !args.selection) {
 }
 const best = join(runDir, args.weights);
 
+/** ", a threshold only where validation shows the target with 95 % confidence", as the calibration recorded it. */
+function confidenceText(thresholds) {
+  const confidence = thresholds.find((t) => typeof t.confidence === 'number')?.confidence;
+  return confidence
+    ? `; a threshold only where the validation images show the target accuracy with ${confidence * 100} % confidence`
+    : '';
+}
+
 /**
  * The manifest's architecture block for a model.json architecture: what a reader looks for (type, width, levels,
  * blocks, attention) plus every other setting that differs from the UNet defaults. Derived sizes (channels in
@@ -254,7 +262,7 @@ try {
           (args.selection ? `. ${args.selection}` : ''),
     calibration: `temperature ${calibration.temperature.toPrecision(4)}; thresholds ${calibration.rejectionThresholds
       .map((t) => `${t.targetAccuracy}: ${t.threshold === null ? 'unreachable' : t.threshold.toPrecision(4)}`)
-      .join(', ')} (fitted on validation, n = ${val.n})`,
+      .join(', ')} (fitted on validation, n = ${val.n}${confidenceText(calibration.rejectionThresholds)})`,
     ...(args['train-command'] ? { command: args['train-command'] } : {}),
   };
   // Graded data (RetinaMNIST): how many grades off the misses are, for the samples and for the real test images.

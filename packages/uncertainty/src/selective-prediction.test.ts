@@ -10,6 +10,7 @@ import {
   SELECTIVE_PREDICTION_DEFAULTS,
   selectivePrediction,
 } from './index';
+import { binomialTailAtLeast } from './selective-prediction';
 
 describe('selectivePrediction', () => {
   it('defaults to 0 … 95 % in steps of 5 %', () => {
@@ -132,8 +133,40 @@ describe('rejection thresholds', () => {
     expect(coverageAtAccuracy([0.2, 0.2, 0.9], [1, 0, 1], 1).attained).toBe(false);
   });
 
+  it('binomial tail P(X >= k): exact small cases, symmetry, large n without overflow', () => {
+    expect(binomialTailAtLeast(0, 5, 0.3)).toBe(1);
+    expect(binomialTailAtLeast(6, 5, 0.3)).toBe(0);
+    expect(binomialTailAtLeast(5, 5, 0.9)).toBeCloseTo(0.9 ** 5, 12);
+    expect(binomialTailAtLeast(2, 3, 0.5)).toBeCloseTo(0.5, 12); // (3 + 1) / 8
+    expect(binomialTailAtLeast(1, 4, 0.2)).toBeCloseTo(1 - 0.8 ** 4, 12);
+    // 431 right of 431 at p = 0.99: 0.99^431.
+    expect(binomialTailAtLeast(431, 431, 0.99)).toBeCloseTo(0.99 ** 431, 12);
+    const big = binomialTailAtLeast(5100, 10000, 0.5); // about 2.3 standard deviations above the mean
+    expect(big).toBeGreaterThan(0.02);
+    expect(big).toBeLessThan(0.03);
+  });
+
+  it('fits a threshold only where the validation hits make the target accuracy likely', () => {
+    // By increasing uncertainty: right, wrong, 8 right, then 30 wrong.
+    const uncertainty = Array.from({ length: 40 }, (_, i) => i / 40);
+    const hits = uncertainty.map((_, i) => (i === 0 || (i >= 2 && i < 10) ? 1 : 0));
+    // Keeping only the most certain sample has 100 % accuracy, but one hit is no evidence of 99 %.
+    const face = fitRejectionThreshold(uncertainty, hits, 0.99, { confidence: 0 });
+    expect(face).toMatchObject({ attained: true, kept: 1, accuracy: 1, confidence: 0 });
+    const sure = fitRejectionThreshold(uncertainty, hits, 0.99);
+    expect(sure).toMatchObject({ attained: false, threshold: Number.NEGATIVE_INFINITY, confidence: 0.95 });
+    // 9 of the first 10 right: P(X >= 9 | 10, 0.6) = 0.046 passes a 60 % target at 95 %; for 70 % it is 0.149,
+    // and no smaller set does better, so 70 % is not reached.
+    expect(fitRejectionThreshold(uncertainty, hits, 0.6)).toMatchObject({ attained: true, kept: 10 });
+    expect(fitRejectionThreshold(uncertainty, hits, 0.7).attained).toBe(false);
+    expect(fitRejectionThreshold(uncertainty, hits, 0.7, { confidence: 0 })).toMatchObject({ kept: 12 }); // 9 of 12
+    expect(() => fitRejectionThreshold(uncertainty, hits, 0.9, { confidence: 1 })).toThrow(
+      /confidence must be a number in \[0, 1\), got 1/,
+    );
+  });
+
   it('fits on validation and evaluates on test', () => {
-    const rule = fitRejectionThreshold(u, correct, 0.75);
+    const rule = fitRejectionThreshold(u, correct, 0.75, { confidence: 0 });
     expect(rule.threshold).toBe(0.4);
     expect(Array.from(applyRejectionThreshold([0.05, 0.4, 0.41, 0.9], rule.threshold))).toEqual([1, 1, 0, 0]);
     expect(evaluateRejection([0.05, 0.4, 0.41, 0.9], [1, 0, 1, 1], rule.threshold)).toEqual({

@@ -92,6 +92,20 @@ export interface RejectionThreshold {
   coverage: number;
   /** Samples kept. */
   kept: number;
+  /** With {@link fitRejectionThreshold}: how sure the fit is that the kept samples reach the target. */
+  confidence?: number;
+}
+
+/** Options of {@link fitRejectionThreshold}. */
+export interface FitRejectionOptions {
+  /**
+   * How sure the fit must be that the kept samples' true accuracy reaches the target: a rule counts only when
+   * its validation hits make an accuracy below the target unlikely (one-sided exact binomial test at level
+   * 1 − confidence, i.e. the Clopper–Pearson lower bound reaches the target). Without it a rule that keeps a
+   * single right sample "reaches" 99 %. 0 takes the validation accuracy at face value.
+   * @defaultValue 0.95
+   */
+  confidence?: number;
 }
 
 /** Performance of a rejection rule on a set of samples. */
@@ -260,6 +274,19 @@ export function coverageAtAccuracy(
   correct: ArrayLike<number | boolean>,
   targetAccuracy: number,
 ): RejectionThreshold {
+  return largestCoverage(uncertainty, correct, targetAccuracy, () => true);
+}
+
+/**
+ * The largest coverage whose kept samples reach `targetAccuracy` and pass `accept(hits, kept)`, over all rules
+ * `keep when uncertainty ≤ threshold`.
+ */
+function largestCoverage(
+  uncertainty: ArrayLike<number>,
+  correct: ArrayLike<number | boolean>,
+  targetAccuracy: number,
+  accept: (hits: number, kept: number) => boolean,
+): RejectionThreshold {
   if (typeof targetAccuracy !== 'number' || !(targetAccuracy > 0 && targetAccuracy <= 1)) {
     throw new RangeError(`targetAccuracy must be a number in (0, 1], got ${quote(targetAccuracy)}.`);
   }
@@ -276,7 +303,7 @@ export function coverageAtAccuracy(
   for (const group of tieGroups(sorted)) {
     hits += group.correct;
     const accuracy = hits / group.end;
-    if (accuracy >= targetAccuracy - 1e-12) {
+    if (accuracy >= targetAccuracy - 1e-12 && accept(hits, group.end)) {
       best = {
         threshold: group.value,
         targetAccuracy,
@@ -291,8 +318,9 @@ export function coverageAtAccuracy(
 }
 
 /**
- * Chooses a rejection threshold on the validation split: the rule with the largest validation coverage
- * whose validation accuracy reaches `targetAccuracy`. Apply it to test data with
+ * Chooses a rejection threshold on the validation split: the rule with the largest validation coverage whose
+ * validation accuracy reaches `targetAccuracy` with the given confidence (see {@link FitRejectionOptions}), so a
+ * handful of lucky validation samples does not make a threshold. Apply it to test data with
  * {@link evaluateRejection} / {@link applyRejectionThreshold}.
  *
  * @param valUncertainty - validation uncertainties.
@@ -300,7 +328,7 @@ export function coverageAtAccuracy(
  * @param targetAccuracy - in (0, 1].
  * @example
  * ```ts
- * const rule = fitRejectionThreshold(valU, valCorrect, 0.95);
+ * const rule = fitRejectionThreshold(valU, valCorrect, 0.95); // rule.attained: false when no rule is sure enough
  * const test = evaluateRejection(testU, testCorrect, rule.threshold); // { accuracy, coverage, … }
  * ```
  */
@@ -308,8 +336,40 @@ export function fitRejectionThreshold(
   valUncertainty: ArrayLike<number>,
   valCorrect: ArrayLike<number | boolean>,
   targetAccuracy: number,
+  options: FitRejectionOptions = {},
 ): RejectionThreshold {
-  return coverageAtAccuracy(valUncertainty, valCorrect, targetAccuracy);
+  const confidence = options.confidence ?? 0.95;
+  if (typeof confidence !== 'number' || !(confidence >= 0 && confidence < 1)) {
+    throw new RangeError(`confidence must be a number in [0, 1), got ${quote(confidence)}.`);
+  }
+  const rule = largestCoverage(
+    valUncertainty,
+    valCorrect,
+    targetAccuracy,
+    (hits, kept) => confidence === 0 || binomialTailAtLeast(hits, kept, targetAccuracy) <= 1 - confidence,
+  );
+  return { ...rule, confidence };
+}
+
+/**
+ * P(X ≥ k) for X ~ Binomial(n, p): how likely k or more hits in n are when the true accuracy is only p.
+ * Summed in log space (log-factorials), so large n neither overflows nor underflows.
+ */
+export function binomialTailAtLeast(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  if (p >= 1) return 1;
+  if (p <= 0) return 0;
+  const logFactorial = new Float64Array(n + 1);
+  for (let i = 2; i <= n; i++) logFactorial[i] = logFactorial[i - 1] + Math.log(i);
+  const [logP, logQ] = [Math.log(p), Math.log1p(-p)];
+  const logTerm = (i: number) =>
+    logFactorial[n] - logFactorial[i] - logFactorial[n - i] + i * logP + (n - i) * logQ;
+  let top = Number.NEGATIVE_INFINITY;
+  for (let i = k; i <= n; i++) top = Math.max(top, logTerm(i));
+  let sum = 0;
+  for (let i = k; i <= n; i++) sum += Math.exp(logTerm(i) - top);
+  return Math.min(1, Math.exp(top) * sum);
 }
 
 function checkThreshold(threshold: unknown): number {

@@ -13,7 +13,7 @@ const metadata = {
     fittedOn: { dataset: 'pneumoniamnist', split: 'val', n: 524 },
     classification: { solver: 'euler', steps: 1, samples: 8 },
     rejectionThresholds: [
-      { targetAccuracy: 0.99, threshold: null, coverage: 0, accuracy: null },
+      { targetAccuracy: 0.99, threshold: null, coverage: 0, accuracy: null, confidence: 0.95 },
       { targetAccuracy: 0.9, threshold: 1.5, coverage: 1, accuracy: 0.91 },
       { targetAccuracy: 0.95, threshold: 0.8, coverage: 0.9, accuracy: 0.951 },
     ],
@@ -25,7 +25,8 @@ describe('readStoredCalibration', () => {
     const c = readStoredCalibration(metadata);
     expect(c.temperature).toBe(0.8);
     expect(c.thresholds.map((t) => t.targetAccuracy)).toEqual([0.9, 0.95, 0.99]);
-    expect(c.thresholds[2]).toEqual({ targetAccuracy: 0.99, threshold: null, coverage: 0 });
+    expect(c.thresholds[2]).toEqual({ targetAccuracy: 0.99, threshold: null, coverage: 0, confidence: 0.95 });
+    expect(c.thresholds[0]).toEqual({ targetAccuracy: 0.9, threshold: 1.5, coverage: 1 }); // fitted before confidence
     expect(c.fittedOn).toEqual({ dataset: 'pneumoniamnist', split: 'val', n: 524 });
     expect(c.classification).toEqual({ solver: 'euler', steps: 1, samples: 8 });
     expect(storedThresholdFor(c, 0.95)?.threshold).toBe(0.8);

@@ -16,6 +16,8 @@ export interface StoredThreshold {
   readonly threshold: number | null;
   /** Share of validation images kept at this threshold, when stored. */
   readonly coverage?: number;
+  /** How sure the fit was that the kept images reach the target (`fitRejectionThreshold`), when stored. */
+  readonly confidence?: number;
 }
 
 /** Reverse-flow settings of a classification: from `[x, ξm]` at t = 1 back to t = 0. */
@@ -80,6 +82,7 @@ export function readStoredCalibration(metadata: unknown): StoredCalibration {
       targetAccuracy: e.targetAccuracy,
       threshold: e.threshold,
       ...(typeof e.coverage === 'number' ? { coverage: e.coverage } : {}),
+      ...(typeof e.confidence === 'number' ? { confidence: e.confidence } : {}),
     }))
     .sort((a, b) => a.targetAccuracy - b.targetAccuracy);
   const fitted = calibration?.fittedOn as

@@ -72,8 +72,9 @@ export function readCalibration(calibration: StoredCalibration, targetAccuracy: 
   }
   const entry = storedThresholdFor(calibration, targetAccuracy);
   if (entry?.threshold === null) {
+    const sure = entry.confidence ? ` with ${entry.confidence * 100} % confidence` : '';
     notes.push(
-      `the model did not reach ${targetAccuracy} accuracy on its validation split at any coverage, so no ` +
+      `the model did not reach ${targetAccuracy} accuracy on its validation split${sure} at any coverage, so no ` +
         'threshold decides for it: abstain is null (pick a lower --target-acc)',
     );
   } else if (!entry) {

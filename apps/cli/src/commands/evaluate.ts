@@ -86,7 +86,8 @@ export const CALIBRATION_TARGET_ACCURACIES = Object.freeze([0.9, 0.95, 0.99]);
  * Fits the temperature of the distance softmax and the rejection thresholds on this split's results and stores
  * them in the model's `model.json` as `config.metadata.calibration` (written atomically), with the
  * classification settings they were fitted with, where `classify`, `evaluate` and the playground read them
- * (and classify with those settings by default). Thresholds a target cannot reach are stored as null.
+ * (and classify with those settings by default). Thresholds a target cannot reach with 95 % confidence on this
+ * split (`fitRejectionThreshold`'s default) are stored as null.
  */
 async function storeCalibration(
   modelDir: string,
@@ -109,6 +110,7 @@ async function storeCalibration(
       threshold: rule.attained ? rule.threshold : null,
       coverage: rule.attained ? rule.coverage : 0,
       accuracy: rule.attained ? rule.accuracy : null,
+      confidence: rule.confidence,
     };
   });
   const calibration = {

@@ -310,6 +310,7 @@ describe('medsymmflow evaluate --calibrate', () => {
     expect(stored.temperature).toBeCloseTo(fitTemperature(distances, labels, 2).temperature, 4);
     for (const entry of stored.rejectionThresholds) {
       const rule = fitRejectionThreshold(uncertainty, correct, entry.targetAccuracy);
+      expect(entry.confidence).toBe(0.95);
       if (rule.attained) expect(entry.threshold).toBeCloseTo(rule.threshold, 4);
       else expect(entry.threshold).toBeNull();
     }
@@ -645,6 +646,7 @@ describe('medsymmflow classify', () => {
         rejectionThresholds: [
           { targetAccuracy: 0.9, threshold: 1e9 },
           { targetAccuracy: 0.95, threshold },
+          { targetAccuracy: 0.98, threshold: null, coverage: 0, accuracy: null, confidence: 0.95 },
         ],
       },
     };
@@ -667,7 +669,16 @@ describe('medsymmflow classify', () => {
       (await run(['classify', '--model', calibrated, first, '--json', '--target-acc', '0.99'])).stdout,
     );
     expect(missing.threshold).toBeNull();
-    expect(missing.notes[0]).toMatch(/no rejection threshold for --target-acc 0\.99 \(stored: 0\.9, 0\.95\)/);
+    expect(missing.notes[0]).toMatch(
+      /no rejection threshold for --target-acc 0\.99 \(stored: 0\.9, 0\.95, 0\.98\)/,
+    );
+    const unsure = JSON.parse(
+      (await run(['classify', '--model', calibrated, first, '--json', '--target-acc', '0.98'])).stdout,
+    );
+    expect(unsure.images[0].abstain).toBeNull();
+    expect(unsure.notes[0]).toMatch(
+      /did not reach 0\.98 accuracy on its validation split with 95 % confidence at any coverage/,
+    );
   }, 120_000);
 
   it('fails clearly on unreadable files and bad options', async () => {

@@ -47,6 +47,9 @@ describe('stored calibration', () => {
       kind: 'unknown',
       reason: expect.stringContaining('99%'),
     });
+    expect(abstainDecision(1, { ...thresholds[2], confidence: 0.95 })).toMatchObject({
+      reason: 'The model did not reach 99% accuracy on validation with 95% confidence at any coverage.',
+    });
     expect(abstainDecision(1, undefined)).toMatchObject({
       kind: 'unknown',
       reason: expect.stringContaining('calibrate'),

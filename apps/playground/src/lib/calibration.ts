@@ -61,9 +61,10 @@ export function abstainDecision(uncertainty: number, entry: StoredThreshold | un
     };
   }
   if (entry.threshold === null) {
+    const sure = entry.confidence ? ` with ${formatPercent(entry.confidence)} confidence` : '';
     return {
       kind: 'unknown',
-      reason: `The model did not reach ${formatPercent(entry.targetAccuracy)} accuracy on validation at any coverage.`,
+      reason: `The model did not reach ${formatPercent(entry.targetAccuracy)} accuracy on validation${sure} at any coverage.`,
     };
   }
   return uncertainty > entry.threshold
