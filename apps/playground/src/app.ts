@@ -131,6 +131,8 @@ export async function startPlayground(doc: Document): Promise<void> {
 
   let models: PlaygroundModel[] = [];
   let loaded: LoadedModel | undefined;
+  /** The model being loaded, if any: an image picked meanwhile waits for it instead of failing. */
+  let loadingId: string | undefined;
   let current: CurrentImage | undefined;
   let lastResult: { image: DecodedImage; result: ClassifyResult } | undefined;
   let sliderIndex = -1;
@@ -250,6 +252,7 @@ export async function startPlayground(doc: Document): Promise<void> {
     const token = ++loadToken;
     const previous = loaded;
     loaded = undefined;
+    loadingId = source.entry.id;
     ui.generateButton.disabled = true;
     ui.modelSelect.value = source.entry.id;
     clearError();
@@ -266,7 +269,10 @@ export async function startPlayground(doc: Document): Promise<void> {
           ui.modelProgress.max = total;
           ui.modelProgress.value = received;
         }
-        setStatus(`Downloading ${source.entry.id}… ${(received / 1024 / 1024).toFixed(1)} MB`);
+        setStatus(
+          `Downloading ${source.entry.id}… ${(received / 1024 / 1024).toFixed(1)} MB` +
+            (current ? ` · then classifying ${current.name}` : ''),
+        );
       });
       if (token !== loadToken) {
         await model.dispose();
@@ -301,7 +307,10 @@ export async function startPlayground(doc: Document): Promise<void> {
       ui.result.dataset.status = 'empty';
       showError(error);
     } finally {
-      if (token === loadToken) ui.modelProgress.hidden = true;
+      if (token === loadToken) {
+        ui.modelProgress.hidden = true;
+        loadingId = undefined;
+      }
     }
   };
 
@@ -425,7 +434,9 @@ export async function startPlayground(doc: Document): Promise<void> {
   async function classifyImage(image: CurrentImage): Promise<void> {
     current = image;
     if (!loaded) {
-      showError(new Error('No model is loaded yet; pick a model that loads, then try again.'));
+      // Classified as soon as the model has loaded (loadModel classifies the current image).
+      if (loadingId) setStatus(`${image.name} will be classified when ${loadingId} has loaded…`);
+      else showError(new Error('No model is loaded; pick a model that loads, then try again.'));
       return;
     }
     const token = ++classifyToken;

@@ -234,9 +234,41 @@ describe('playground in headless Chromium', () => {
     await page.close();
   });
 
+  it('an image picked while the model downloads waits for it, then is classified', async () => {
+    if (setupError) throw setupError;
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // Hold the model file back until the image has been picked.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/model.onnx', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${server.origin}/?${zooQuery('zoo', entry.id)}`);
+    await page.locator(`[data-testid=demo][data-file="${demo.file}"]`).click({ timeout: 60_000 });
+    await expect
+      .poll(() => page.getByTestId('status').textContent())
+      .toBe(`${demo.file} will be classified when ${entry.id} has loaded…`);
+    expect(await page.getByTestId('error').isHidden()).toBe(true);
+    release();
+    await page.waitForSelector(`[data-testid=result][data-status=done][data-image="${demo.file}"]`, {
+      timeout: 60_000,
+    });
+    await expectMatchesCli(page);
+    expect(await page.getByTestId('error').isHidden()).toBe(true);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
   it('bad input shows a readable message and the page keeps working', async () => {
     const { page, pageErrors } = await openPage(zooQuery('zoo', entry.id));
     await page.waitForSelector(`[data-testid=demo][data-file="${demo.file}"]`, { timeout: 60_000 });
+    // With the model loaded (a file dropped while it loads waits for it: the test above).
+    await page.waitForSelector('[data-testid=generate-button]:not([disabled])', { timeout: 60_000 });
     const error = page.getByTestId('error');
 
     await page.getByTestId('file-input').setInputFiles({
