@@ -342,26 +342,39 @@ export function fitRejectionThreshold(
   if (typeof confidence !== 'number' || !(confidence >= 0 && confidence < 1)) {
     throw new RangeError(`confidence must be a number in [0, 1), got ${quote(confidence)}.`);
   }
+  const logFactorial = logFactorials(valUncertainty.length); // once per fit, not once per candidate rule
   const rule = largestCoverage(
     valUncertainty,
     valCorrect,
     targetAccuracy,
-    (hits, kept) => confidence === 0 || binomialTailAtLeast(hits, kept, targetAccuracy) <= 1 - confidence,
+    (hits, kept) =>
+      confidence === 0 || binomialTailAtLeast(hits, kept, targetAccuracy, logFactorial) <= 1 - confidence,
   );
   return { ...rule, confidence };
 }
 
+/** log(i!) for i = 0 … n. */
+function logFactorials(n: number): Float64Array {
+  const table = new Float64Array(n + 1);
+  for (let i = 2; i <= n; i++) table[i] = table[i - 1] + Math.log(i);
+  return table;
+}
+
 /**
  * P(X ≥ k) for X ~ Binomial(n, p): how likely k or more hits in n are when the true accuracy is only p.
- * Summed in log space (log-factorials), so large n neither overflows nor underflows.
+ * Summed in log space (log-factorials, `logFactorial` covering at least 0 … n), so large n neither overflows
+ * nor underflows.
  */
-export function binomialTailAtLeast(k: number, n: number, p: number): number {
+export function binomialTailAtLeast(
+  k: number,
+  n: number,
+  p: number,
+  logFactorial: Float64Array = logFactorials(n),
+): number {
   if (k <= 0) return 1;
   if (k > n) return 0;
   if (p >= 1) return 1;
   if (p <= 0) return 0;
-  const logFactorial = new Float64Array(n + 1);
-  for (let i = 2; i <= n; i++) logFactorial[i] = logFactorial[i - 1] + Math.log(i);
   const [logP, logQ] = [Math.log(p), Math.log1p(-p)];
   const logTerm = (i: number) =>
     logFactorial[n] - logFactorial[i] - logFactorial[n - i] + i * logP + (n - i) * logQ;
