@@ -37,7 +37,9 @@ const { resolveUNetConfig, validateZooManifest, writeFileAtomic } = await import
 );
 const { renderModelCard } = await import(join(REPO, 'packages/exporters/dist/index.js'));
 const { getDatasetInfo } = await import(join(REPO, 'packages/datasets-medmnist/dist/index.js'));
-const { learningCurveSvg } = await import(join(REPO, 'packages/uncertainty/dist/index.js'));
+const { floorSupported, learningCurveSvg, readStoredCalibration, supportedAccuracy } = await import(
+  join(REPO, 'packages/uncertainty/dist/index.js')
+);
 
 const { values: args } = parseArgs({
   options: {
@@ -88,6 +90,17 @@ function confidenceText(thresholds) {
   return confidence
     ? `; a threshold only where the validation images show the target accuracy with ${confidence * 100} % confidence`
     : '';
+}
+
+/** "; the highest target …": what `classify --target-acc` can still serve, from the stored validation evidence. */
+function supportedText(calibration) {
+  const supported = supportedAccuracy(readStoredCalibration({ calibration }));
+  if (!supported) return '';
+  return (
+    `; the highest target accuracy the validation evidence supports is ${floorSupported(supported.accuracy)} ` +
+    `(keeping ${(supported.coverage * 100).toFixed(1)} % of validation images), and \`classify --target-acc\` ` +
+    'fits a threshold for any target up to it from the evidence stored in model.json'
+  );
 }
 
 /**
@@ -260,9 +273,13 @@ try {
         ? `the final weights (step ${state.step}): ${args.selection} (${metricName} by step: ${validations})`
         : `best ${metricName} (step ${state.bestStep}; ${metricName} by step: ${validations})` +
           (args.selection ? `. ${args.selection}` : ''),
-    calibration: `temperature ${calibration.temperature.toPrecision(4)}; thresholds ${calibration.rejectionThresholds
-      .map((t) => `${t.targetAccuracy}: ${t.threshold === null ? 'unreachable' : t.threshold.toPrecision(4)}`)
-      .join(', ')} (fitted on validation, n = ${val.n}${confidenceText(calibration.rejectionThresholds)})`,
+    calibration:
+      `temperature ${calibration.temperature.toPrecision(4)}; thresholds ${calibration.rejectionThresholds
+        .map(
+          (t) => `${t.targetAccuracy}: ${t.threshold === null ? 'unreachable' : t.threshold.toPrecision(4)}`,
+        )
+        .join(', ')} (fitted on validation, n = ${val.n}${confidenceText(calibration.rejectionThresholds)})` +
+      supportedText(calibration),
     ...(args['train-command'] ? { command: args['train-command'] } : {}),
   };
   // Graded data (RetinaMNIST): how many grades off the misses are, for the samples and for the real test images.

@@ -184,7 +184,7 @@ describe('zoo models', () => {
         if (report.threshold === null) expect(image.abstain).toBeNull();
         else expect(typeof image.abstain).toBe('boolean');
       }
-      if (report.threshold === null) expect(report.notes.join(' ')).toMatch(/did not reach 0\.95 accuracy/);
+      if (report.threshold === null) expect(report.notes.join(' ')).toMatch(/did not reach 95% accuracy/);
     },
     300_000,
   );

@@ -334,6 +334,7 @@ export async function startPlayground(doc: Document): Promise<void> {
     const decision = abstainDecision(
       uncertainty,
       pickThreshold(calibration.thresholds, entry?.targetAccuracy ?? 0.95),
+      calibration,
     );
     const size = model.config.imageSize;
     const truth = current.truth;

@@ -67,6 +67,7 @@ export {
   coverageAtAccuracy,
   evaluateRejection,
   fitRejectionThreshold,
+  highestSupportedAccuracy,
   type RejectionEvaluation,
   type RejectionThreshold,
   type ResolvedSelectivePredictionConfig,
@@ -78,6 +79,7 @@ export {
   type SelectivePredictionConfig,
   type SelectivePredictionCurve,
   type SelectivePredictionPoint,
+  type SupportedAccuracy,
   selectivePrediction,
 } from './selective-prediction';
 // Calibration stored with a model (config.metadata.calibration)
@@ -85,11 +87,17 @@ export {
   type ClassificationSettings,
   calibrationMismatch,
   DEFAULT_CLASSIFICATION_SETTINGS,
+  describeUnreachableTarget,
+  floorSupported,
+  type RejectionEvidence,
   readStoredCalibration,
+  rejectionEvidenceJson,
+  rejectionThresholdFor,
   resolveClassificationSettings,
   type StoredCalibration,
   type StoredThreshold,
   storedThresholdFor,
+  supportedAccuracy,
 } from './stored-calibration';
 
 // Version

@@ -5,6 +5,7 @@ import {
   coverageAtAccuracy,
   evaluateRejection,
   fitRejectionThreshold,
+  highestSupportedAccuracy,
   rejectionRateAt,
   riskCoverageCurve,
   SELECTIVE_PREDICTION_DEFAULTS,
@@ -163,6 +164,40 @@ describe('rejection thresholds', () => {
     expect(() => fitRejectionThreshold(uncertainty, hits, 0.9, { confidence: 1 })).toThrow(
       /confidence must be a number in \[0, 1\), got 1/,
     );
+  });
+
+  it('highestSupportedAccuracy: the largest target fitRejectionThreshold reaches, at the same confidence', () => {
+    // 10 right of 10: P(X >= 10 | p) = p^10 <= 0.05 up to p = 0.05^(1/10).
+    const allRight = highestSupportedAccuracy(
+      Array.from({ length: 10 }, (_, i) => i),
+      new Array(10).fill(1),
+    );
+    expect(allRight.accuracy).toBeCloseTo(0.05 ** 0.1, 9);
+    expect(allRight).toMatchObject({ threshold: 9, coverage: 1, confidence: 0.95 });
+    // At confidence 0 it is the best accuracy of any rule; ties go to the larger coverage.
+    expect(highestSupportedAccuracy([0.1, 0.2, 0.3, 0.4], [1, 0, 1, 1], { confidence: 0 })).toMatchObject({
+      accuracy: 1,
+      coverage: 0.25,
+    });
+    expect(highestSupportedAccuracy([0.1, 0.2], [0, 0])).toMatchObject({
+      accuracy: 0,
+      threshold: Number.NEGATIVE_INFINITY,
+      coverage: 0,
+    });
+    // On noisy data: every target just below the bound is reached, none just above it.
+    let seed = 7;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const u = Array.from({ length: 300 }, () => random());
+    const right = u.map((x) => (random() > 0.3 + 0.5 * x ? 1 : 0)); // more errors where more uncertain
+    for (const confidence of [0.95, 0.99, 0]) {
+      const best = highestSupportedAccuracy(u, right, { confidence });
+      const below = fitRejectionThreshold(u, right, best.accuracy - 1e-9, { confidence });
+      expect(below).toMatchObject({ attained: true, coverage: best.coverage, threshold: best.threshold });
+      if (best.accuracy < 1) {
+        expect(fitRejectionThreshold(u, right, best.accuracy + 1e-6, { confidence }).attained).toBe(false);
+      }
+    }
+    expect(() => highestSupportedAccuracy(u, right, { confidence: -0.1 })).toThrow(/confidence must be/);
   });
 
   it('fits on validation and evaluates on test', () => {

@@ -338,10 +338,7 @@ export function fitRejectionThreshold(
   targetAccuracy: number,
   options: FitRejectionOptions = {},
 ): RejectionThreshold {
-  const confidence = options.confidence ?? 0.95;
-  if (typeof confidence !== 'number' || !(confidence >= 0 && confidence < 1)) {
-    throw new RangeError(`confidence must be a number in [0, 1), got ${quote(confidence)}.`);
-  }
+  const confidence = checkConfidence(options.confidence);
   const logFactorial = logFactorials(valUncertainty.length); // once per fit, not once per candidate rule
   const rule = largestCoverage(
     valUncertainty,
@@ -351,6 +348,78 @@ export function fitRejectionThreshold(
       confidence === 0 || binomialTailAtLeast(hits, kept, targetAccuracy, logFactorial) <= 1 - confidence,
   );
   return { ...rule, confidence };
+}
+
+/** The highest target accuracy some rejection rule supports, and the rule that supports it. */
+export interface SupportedAccuracy {
+  /**
+   * The largest target `fitRejectionThreshold` can reach at this confidence: the best one-sided Clopper–Pearson
+   * lower bound of the kept samples' accuracy over all rules (0 when no rule keeps a right sample).
+   */
+  accuracy: number;
+  /** Threshold of that rule (`-Infinity` when `accuracy` is 0). */
+  threshold: number;
+  /** Fraction of samples that rule keeps. */
+  coverage: number;
+  /** The confidence of the bound. */
+  confidence: number;
+}
+
+/**
+ * How high a target accuracy the validation results can back: for every rule `keep when uncertainty ≤
+ * threshold`, the lower confidence bound of its accuracy, maximised over rules. Any target at or below it gets a
+ * threshold from {@link fitRejectionThreshold} with the same confidence; any target above it does not. Use it
+ * to tell a user which `--target-acc` a weak model can serve.
+ *
+ * @example
+ * ```ts
+ * highestSupportedAccuracy(valU, valCorrect).accuracy; // e.g. 0.63 for a 52 %-accurate model
+ * ```
+ */
+export function highestSupportedAccuracy(
+  valUncertainty: ArrayLike<number>,
+  valCorrect: ArrayLike<number | boolean>,
+  options: FitRejectionOptions = {},
+): SupportedAccuracy {
+  const confidence = checkConfidence(options.confidence);
+  const sorted = sortByUncertainty(valUncertainty, valCorrect);
+  const logFactorial = logFactorials(sorted.n);
+  let best: SupportedAccuracy = { accuracy: 0, threshold: Number.NEGATIVE_INFINITY, coverage: 0, confidence };
+  let hits = 0;
+  for (const group of tieGroups(sorted)) {
+    hits += group.correct;
+    if (hits / group.end < best.accuracy) continue; // the bound never exceeds the accuracy itself
+    const bound = accuracyLowerBound(hits, group.end, confidence, logFactorial);
+    // Ties go to the larger coverage, as fitRejectionThreshold prefers it.
+    if (bound > 0 && bound >= best.accuracy) {
+      best = { accuracy: bound, threshold: group.value, coverage: group.end / sorted.n, confidence };
+    }
+  }
+  return best;
+}
+
+/**
+ * The largest p the test of {@link fitRejectionThreshold} accepts for k hits in n: P(X ≥ k | p) ≤ 1 − confidence
+ * (the tail grows with p), found by bisection to 1e-12. With confidence 0 it is k / n.
+ */
+function accuracyLowerBound(k: number, n: number, confidence: number, logFactorial: Float64Array): number {
+  if (k === 0) return 0;
+  if (confidence === 0) return k / n;
+  let [lo, hi] = [0, k / n];
+  while (hi - lo > 1e-12) {
+    const mid = (lo + hi) / 2;
+    if (binomialTailAtLeast(k, n, mid, logFactorial) <= 1 - confidence) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function checkConfidence(value: unknown): number {
+  const confidence = value ?? 0.95;
+  if (typeof confidence !== 'number' || !(confidence >= 0 && confidence < 1)) {
+    throw new RangeError(`confidence must be a number in [0, 1), got ${quote(confidence)}.`);
+  }
+  return confidence;
 }
 
 /** log(i!) for i = 0 … n. */

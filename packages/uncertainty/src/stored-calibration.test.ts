@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { fitRejectionThreshold, highestSupportedAccuracy } from './selective-prediction';
 import {
   calibrationMismatch,
   DEFAULT_CLASSIFICATION_SETTINGS,
+  describeUnreachableTarget,
+  floorSupported,
   readStoredCalibration,
+  rejectionEvidenceJson,
+  rejectionThresholdFor,
   resolveClassificationSettings,
   storedThresholdFor,
+  supportedAccuracy,
 } from './stored-calibration';
 
 const metadata = {
@@ -40,6 +46,7 @@ describe('readStoredCalibration', () => {
         thresholds: [],
         fittedOn: null,
         classification: null,
+        evidence: null,
       });
     }
     const c = readStoredCalibration({
@@ -52,7 +59,80 @@ describe('readStoredCalibration', () => {
         classification: { solver: 'euler', steps: 0, samples: 1 },
       },
     });
-    expect(c).toEqual({ temperature: null, thresholds: [], fittedOn: null, classification: null });
+    expect(c).toEqual({
+      temperature: null,
+      thresholds: [],
+      fittedOn: null,
+      classification: null,
+      evidence: null,
+    });
+  });
+});
+
+// 40 validation images by increasing uncertainty: right, wrong, 8 right, then 30 wrong.
+const valUncertainty = Array.from({ length: 40 }, (_, i) => i / 40);
+const valCorrect = valUncertainty.map((_, i) => (i === 0 || (i >= 2 && i < 10) ? 1 : 0));
+const withEvidence = (evidence: unknown) =>
+  readStoredCalibration({ calibration: { ...metadata.calibration, evidence } });
+
+describe('stored validation evidence', () => {
+  it('reads the evidence evaluate --calibrate stores, and drops it when malformed', () => {
+    const c = withEvidence(rejectionEvidenceJson(valUncertainty, valCorrect, 0.95));
+    expect(Array.from(c.evidence?.uncertainty ?? [])).toEqual(valUncertainty);
+    expect(Array.from(c.evidence?.correct ?? [])).toEqual(valCorrect);
+    expect(c.evidence?.confidence).toBe(0.95);
+    for (const bad of [
+      { uncertainty: [0.1, 0.2], correct: [1], confidence: 0.95 }, // lengths differ
+      { uncertainty: [0.1, Number.NaN], correct: [1, 0], confidence: 0.95 },
+      { uncertainty: [0.1, 0.2], correct: [1, 2], confidence: 0.95 },
+      { uncertainty: [0.1, 0.2], correct: [1, 0] }, // no confidence
+      { uncertainty: [], correct: [], confidence: 0.95 },
+      'x',
+    ]) {
+      expect(withEvidence(bad).evidence).toBeNull();
+    }
+  });
+
+  it('rejectionThresholdFor: stored targets as stored, any other fitted on the evidence as evaluate fits', () => {
+    const c = withEvidence(rejectionEvidenceJson(valUncertainty, valCorrect, 0.95));
+    expect(rejectionThresholdFor(c, 0.95)).toBe(storedThresholdFor(c, 0.95));
+    const fit = fitRejectionThreshold(valUncertainty, valCorrect, 0.6);
+    expect(rejectionThresholdFor(c, 0.6)).toEqual({
+      targetAccuracy: 0.6,
+      threshold: fit.threshold,
+      coverage: fit.coverage,
+      confidence: 0.95,
+    });
+    expect(rejectionThresholdFor(c, 0.6)?.coverage).toBe(0.25); // the 10 most certain, 9 right
+    expect(rejectionThresholdFor(c, 0.7)).toEqual({
+      targetAccuracy: 0.7,
+      threshold: null,
+      coverage: 0,
+      confidence: 0.95,
+    });
+    expect(rejectionThresholdFor(readStoredCalibration(metadata), 0.6)).toBeUndefined(); // no evidence
+    expect(() => rejectionThresholdFor(c, 1.2)).toThrow(
+      /targetAccuracy must be a number in \(0, 1\], got 1.2/,
+    );
+  });
+
+  it('says which target a model supports when the asked one is out of reach', () => {
+    const c = withEvidence(rejectionEvidenceJson(valUncertainty, valCorrect, 0.95));
+    const best = highestSupportedAccuracy(valUncertainty, valCorrect);
+    expect(supportedAccuracy(c)).toEqual(best);
+    expect(best.accuracy).toBeGreaterThan(0.6);
+    expect(best.accuracy).toBeLessThan(0.7);
+    const floor = floorSupported(best.accuracy);
+    expect(rejectionThresholdFor(c, floor)?.threshold).not.toBeNull(); // the named target is reachable
+    const entry = storedThresholdFor(c, 0.99);
+    if (!entry) throw new Error('fixture has a 0.99 entry');
+    expect(describeUnreachableTarget(entry, c)).toBe(
+      'the model did not reach 99% accuracy on its validation split with 95% confidence at any coverage; ' +
+        `the highest target it supports is ${Number((floor * 100).toPrecision(3))}% (keeping 25% of images)`,
+    );
+    expect(describeUnreachableTarget(entry, readStoredCalibration(metadata))).toBe(
+      'the model did not reach 99% accuracy on its validation split with 95% confidence at any coverage',
+    );
   });
 });
 

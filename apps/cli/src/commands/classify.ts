@@ -4,8 +4,9 @@
  * classified with the reverse flow (ONNX Runtime by default, `--runtime tfjs` for core-flow's engine).
  * Per image: the label, the distance to each class colour, the uncertainty (distance to the predicted class),
  * the calibrated probability and whether to abstain. The last two need calibration stored with the model in
- * `config.metadata.calibration` (`{ temperature, rejectionThresholds: [{ targetAccuracy, threshold }] }`);
- * without it they are `null` and a note says why.
+ * `config.metadata.calibration` (`{ temperature, rejectionThresholds: [{ targetAccuracy, threshold }], evidence }`;
+ * a `--target-acc` without a stored threshold is fitted on the stored validation evidence); without it they are
+ * `null` and a note says why.
  * @module commands/classify
  */
 
@@ -15,11 +16,14 @@ import { createRandom } from '@medsymmflow/datasets-medmnist';
 import type { OrtFlowModel } from '@medsymmflow/exporters';
 import {
   calibrationMismatch,
+  describeUnreachableTarget,
   distanceProbabilities,
+  floorSupported,
   readStoredCalibration,
+  rejectionThresholdFor,
   resolveClassificationSettings,
   type StoredCalibration,
-  storedThresholdFor,
+  supportedAccuracy,
 } from '@medsymmflow/uncertainty';
 import { type Command, Option } from 'commander';
 import sharp, { type OutputInfo } from 'sharp';
@@ -70,19 +74,22 @@ export function readCalibration(calibration: StoredCalibration, targetAccuracy: 
       'the model stores no calibration temperature (metadata.calibration.temperature): probability is null',
     );
   }
-  const entry = storedThresholdFor(calibration, targetAccuracy);
+  const entry = rejectionThresholdFor(calibration, targetAccuracy);
   if (entry?.threshold === null) {
-    const sure = entry.confidence ? ` with ${entry.confidence * 100} % confidence` : '';
+    const supported = supportedAccuracy(calibration);
+    const advice =
+      supported && supported.accuracy > 0
+        ? `pick --target-acc ${floorSupported(supported.accuracy)} or lower`
+        : 'pick a lower --target-acc';
     notes.push(
-      `the model did not reach ${targetAccuracy} accuracy on its validation split${sure} at any coverage, so no ` +
-        'threshold decides for it: abstain is null (pick a lower --target-acc)',
+      `${describeUnreachableTarget(entry, calibration)}, so no threshold decides for it: abstain is null (${advice})`,
     );
   } else if (!entry) {
     const available = calibration.thresholds.map((e) => e.targetAccuracy);
     notes.push(
       `the model stores no rejection threshold for --target-acc ${targetAccuracy}` +
         (available.length
-          ? ` (stored: ${available.join(', ')})`
+          ? ` (stored: ${available.join(', ')}; recalibrate with evaluate --split val --calibrate to use any target)`
           : ' (metadata.calibration.rejectionThresholds)') +
         ': abstain is null',
     );
@@ -221,7 +228,7 @@ export const classifyCommands: CommandGroup = {
       )
       .option(
         '--target-acc <a>',
-        'accuracy whose stored rejection threshold decides "abstain"',
+        'accuracy whose rejection threshold decides "abstain" (stored, or fitted on the validation evidence the model stores)',
         parseNumber('--target-acc', (v) => v > 0 && v <= 1, 'an accuracy in (0, 1]'),
         0.95,
       );

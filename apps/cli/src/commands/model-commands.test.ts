@@ -18,6 +18,7 @@ import {
   expectedCalibrationError,
   fitRejectionThreshold,
   fitTemperature,
+  highestSupportedAccuracy,
 } from '@medsymmflow/uncertainty';
 import { PNG } from 'pngjs';
 import sharp from 'sharp';
@@ -314,6 +315,15 @@ describe('medsymmflow evaluate --calibrate', () => {
       if (rule.attained) expect(entry.threshold).toBeCloseTo(rule.threshold, 4);
       else expect(entry.threshold).toBeNull();
     }
+    expect(stored.rejectionThresholds.map((e: { targetAccuracy: number }) => e.targetAccuracy)).toEqual([
+      0.6, 0.7, 0.8, 0.9, 0.95, 0.99,
+    ]);
+    // The evidence is the validation results themselves, so any other target can be fitted later.
+    expect(stored.evidence.confidence).toBe(0.95);
+    expect(stored.evidence.correct).toEqual(correct);
+    stored.evidence.uncertainty.forEach((u: number, i: number) => {
+      expect(u).toBeCloseTo(uncertainty[i], 4);
+    });
 
     const grey = join(temp, 'grey.png');
     await sharp({ create: { width: 28, height: 28, channels: 3, background: { r: 90, g: 90, b: 90 } } })
@@ -670,15 +680,42 @@ describe('medsymmflow classify', () => {
     );
     expect(missing.threshold).toBeNull();
     expect(missing.notes[0]).toMatch(
-      /no rejection threshold for --target-acc 0\.99 \(stored: 0\.9, 0\.95, 0\.98\)/,
+      /no rejection threshold for --target-acc 0\.99 \(stored: 0\.9, 0\.95, 0\.98; recalibrate with evaluate --split val --calibrate to use any target\)/,
     );
     const unsure = JSON.parse(
       (await run(['classify', '--model', calibrated, first, '--json', '--target-acc', '0.98'])).stdout,
     );
     expect(unsure.images[0].abstain).toBeNull();
     expect(unsure.notes[0]).toMatch(
-      /did not reach 0\.98 accuracy on its validation split with 95 % confidence at any coverage/,
+      /did not reach 98% accuracy on its validation split with 95% confidence at any coverage, so no threshold decides for it: abstain is null \(pick a lower --target-acc\)/,
     );
+
+    // With the validation evidence stored (as evaluate --calibrate does), any target works: by increasing
+    // uncertainty the 40 validation images are right, wrong, 8 right, then 30 wrong.
+    const valUncertainty = Array.from({ length: 40 }, (_, i) => i / 40);
+    const valCorrect = valUncertainty.map((_, i) => (i === 0 || (i >= 2 && i < 10) ? 1 : 0));
+    json.config.metadata.calibration.evidence = {
+      uncertainty: valUncertainty,
+      correct: valCorrect,
+      confidence: 0.95,
+    };
+    await writeFile(join(calibrated, 'model.json'), JSON.stringify(json));
+    const classifyAt = async (target: string) =>
+      JSON.parse(
+        (await run(['classify', '--model', calibrated, first, '--json', '--target-acc', target])).stdout,
+      );
+    const fitted = await classifyAt('0.6');
+    expect(fitted.threshold).toBe(fitRejectionThreshold(valUncertainty, valCorrect, 0.6).threshold);
+    expect(fitted.threshold).toBe(9 / 40); // the 10 most certain images, 9 of them right
+    expect(fitted.notes).toEqual([]);
+    const tooHigh = await classifyAt('0.7');
+    expect(tooHigh.threshold).toBeNull();
+    const supported = Math.floor(highestSupportedAccuracy(valUncertainty, valCorrect).accuracy * 1000) / 1000;
+    expect(supported).toBeGreaterThan(0.6);
+    expect(tooHigh.notes[0]).toContain(
+      `did not reach 70% accuracy on its validation split with 95% confidence at any coverage; the highest target it supports is ${Number((supported * 100).toPrecision(3))}% (keeping 25% of images), so no threshold decides for it: abstain is null (pick --target-acc ${supported} or lower)`,
+    );
+    expect((await classifyAt(String(supported))).threshold).toBe(9 / 40); // the advice works
   }, 120_000);
 
   it('fails clearly on unreadable files and bad options', async () => {

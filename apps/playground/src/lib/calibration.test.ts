@@ -40,17 +40,32 @@ describe('stored calibration', () => {
   });
 
   it('abstains when the uncertainty exceeds the threshold, and explains missing thresholds', () => {
-    const { thresholds } = readStoredCalibration(metadata);
-    expect(abstainDecision(1.95, thresholds[1])).toEqual({ kind: 'abstain', threshold: 1.9 });
-    expect(abstainDecision(1.9, thresholds[1])).toEqual({ kind: 'predict', threshold: 1.9 });
-    expect(abstainDecision(1, thresholds[2])).toMatchObject({
+    const calibration = readStoredCalibration(metadata);
+    const { thresholds } = calibration;
+    expect(abstainDecision(1.95, thresholds[1], calibration)).toEqual({ kind: 'abstain', threshold: 1.9 });
+    expect(abstainDecision(1.9, thresholds[1], calibration)).toEqual({ kind: 'predict', threshold: 1.9 });
+    expect(abstainDecision(1, thresholds[2], calibration)).toEqual({
       kind: 'unknown',
-      reason: expect.stringContaining('99%'),
+      reason: 'The model did not reach 99% accuracy on its validation split at any coverage.',
     });
-    expect(abstainDecision(1, { ...thresholds[2], confidence: 0.95 })).toMatchObject({
-      reason: 'The model did not reach 99% accuracy on validation with 95% confidence at any coverage.',
+    expect(abstainDecision(1, { ...thresholds[2], confidence: 0.95 }, calibration)).toMatchObject({
+      reason:
+        'The model did not reach 99% accuracy on its validation split with 95% confidence at any coverage.',
     });
-    expect(abstainDecision(1, undefined)).toMatchObject({
+    // With the validation evidence stored, it names the highest target the model supports (as the CLI does).
+    const withEvidence = readStoredCalibration({
+      calibration: {
+        ...metadata.calibration,
+        evidence: { uncertainty: [0.1, 0.2, 0.3, 0.4], correct: [1, 1, 1, 0], confidence: 0.5 },
+      },
+    });
+    // 3 right of 3: P(X >= 3 | p) = p^3 <= 0.5 up to p = 0.5^(1/3) = 0.7937.
+    expect(abstainDecision(1, withEvidence.thresholds[2], withEvidence)).toMatchObject({
+      reason:
+        'The model did not reach 99% accuracy on its validation split at any coverage; the highest target it ' +
+        'supports is 79.3% (keeping 75% of images).',
+    });
+    expect(abstainDecision(1, undefined, calibration)).toMatchObject({
       kind: 'unknown',
       reason: expect.stringContaining('calibrate'),
     });

@@ -5,6 +5,7 @@
  * @module lib/calibration
  */
 import {
+  describeUnreachableTarget,
   distanceProbabilities,
   type StoredCalibration,
   type StoredThreshold,
@@ -52,8 +53,15 @@ export type AbstainDecision =
   | { readonly kind: 'abstain'; readonly threshold: number }
   | { readonly kind: 'unknown'; readonly reason: string };
 
-/** Abstains when the uncertainty exceeds the threshold (`medsymmflow classify`'s rule). */
-export function abstainDecision(uncertainty: number, entry: StoredThreshold | undefined): AbstainDecision {
+/**
+ * Abstains when the uncertainty exceeds the threshold (`medsymmflow classify`'s rule). A target the model cannot
+ * reach is explained in the CLI's words, naming the highest target the model supports.
+ */
+export function abstainDecision(
+  uncertainty: number,
+  entry: StoredThreshold | undefined,
+  calibration: StoredCalibration,
+): AbstainDecision {
   if (!entry) {
     return {
       kind: 'unknown',
@@ -61,11 +69,8 @@ export function abstainDecision(uncertainty: number, entry: StoredThreshold | un
     };
   }
   if (entry.threshold === null) {
-    const sure = entry.confidence ? ` with ${formatPercent(entry.confidence)} confidence` : '';
-    return {
-      kind: 'unknown',
-      reason: `The model did not reach ${formatPercent(entry.targetAccuracy)} accuracy on validation${sure} at any coverage.`,
-    };
+    const reason = describeUnreachableTarget(entry, calibration);
+    return { kind: 'unknown', reason: `${reason[0].toUpperCase()}${reason.slice(1)}.` };
   }
   return uncertainty > entry.threshold
     ? { kind: 'abstain', threshold: entry.threshold }
