@@ -111,6 +111,7 @@ export {
 export { createRandom, RANDOM_ALGORITHM, type Random, type RandomState } from './random';
 // Registry
 export {
+  closestPublishedSize,
   DATASET_FLAGS,
   DATASET_FLAGS_2D,
   DATASET_FLAGS_3D,

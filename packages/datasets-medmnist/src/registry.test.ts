@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  closestPublishedSize,
   DATASET_FLAGS,
   DATASET_FLAGS_2D,
   DATASET_FLAGS_3D,
@@ -117,5 +118,15 @@ describe('registry', () => {
     expect(() => resolveImageSize('vesselmnist3d', 128)).toThrow(/Should be one of 28, 64/);
     expect(() => getDatasetFile('pneumoniamnist', 32)).toThrow(RangeError);
     expect(getDatasetFile('organmnist3d', 64).fileName).toBe('organmnist3d_64.npz');
+  });
+
+  it('reads the closest published size for other model sizes, as the official loaders', () => {
+    expect(closestPublishedSize('retinamnist', 32)).toBe(28);
+    expect(closestPublishedSize('retinamnist', 64)).toBe(64);
+    expect(closestPublishedSize('retinamnist', 46)).toBe(28); // a tie goes to the smaller file
+    expect(closestPublishedSize('retinamnist', 47)).toBe(64);
+    expect(closestPublishedSize('retinamnist', 500)).toBe(224);
+    expect(closestPublishedSize('vesselmnist3d', 200)).toBe(64);
+    expect(() => closestPublishedSize('retinamnist', 0)).toThrow(/Invalid image size 0/);
   });
 });

@@ -179,6 +179,25 @@ export function resolveImageSize(flag: string, size: unknown = 28): ImageSize {
 }
 
 /**
+ * The published size to read for images wanted at `size` pixels: `size` itself when published, else the closest
+ * one (the smaller on a tie), as the official MedSymmFlow loaders choose before resizing (they train their
+ * "28 px" models on the 28 px files upsampled to 32).
+ *
+ * @example
+ * ```ts
+ * closestPublishedSize('retinamnist', 32); // 28
+ * closestPublishedSize('retinamnist', 100); // 128
+ * ```
+ */
+export function closestPublishedSize(flag: string, size: number): ImageSize {
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`Invalid image size ${JSON.stringify(size)}. Should be a positive integer.`);
+  }
+  const { sizes } = getDatasetInfo(flag);
+  return sizes.reduce((best, s) => (Math.abs(s - size) < Math.abs(best - size) ? s : best), sizes[0]);
+}
+
+/**
  * The file (name, official URL, MD5) of one size of a dataset.
  *
  * @param flag - dataset flag.

@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
 import {
+  closestPublishedSize,
   createRandom,
   getDatasetInfo,
   loadMedMnist,
@@ -56,6 +57,8 @@ export interface EvaluateCommandOptions {
   dataset?: string;
   split: string;
   root?: string;
+  /** Dataset file size. Unset: the model's size when published, else the closest published size. */
+  size?: number;
   /** `false` with `--no-download`. */
   download: boolean;
   /** `false` with `--no-strict`. */
@@ -200,10 +203,14 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       );
     }
     const root = resolveMedMnistRoot(options.root ?? (context.env.MEDMNIST_ROOT || undefined));
-    const size = model.config.imageSize;
+    // A model whose size is not published (the official code's 32 px) reads the closest file and resizes it,
+    // as its training did (train --image-size).
+    const modelSize = model.config.imageSize;
+    const size = options.size ?? closestPublishedSize(info.flag, modelSize);
     if (!info.sizes.includes(size as never)) {
       throw new UsageError(
-        `The model takes ${size}px images, but ${info.flag} is published at ${info.sizes.join(', ')}px only.`,
+        `--size ${size}: ${info.flag} is published at ${info.sizes.join(', ')} px only.`,
+        `Drop --size to read the closest file to the model's ${modelSize} px.`,
       );
     }
     const { path } = await ensureDatasetFile(context, {
@@ -217,6 +224,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       flag: info.flag,
       split,
       size,
+      ...(size !== modelSize ? { resize: modelSize } : {}),
       path,
       strict: options.strict,
       ...(info.nChannels !== model.config.imageChannels
@@ -404,6 +412,11 @@ export const evaluateCommands: CommandGroup = {
       .option('--dataset <flag>', "dataset flag (default: the model's training dataset)")
       .option('--split <split>', `split to evaluate: ${SPLITS.join(', ')}`, 'test')
       .option('--root <dir>', 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist)')
+      .option(
+        '--size <pixels>',
+        "image size of the dataset file, resized to the model's (default: the model's size when published, else the closest published size)",
+        parsePositiveInteger('--size'),
+      )
       .option('--no-download', 'fail instead of downloading a dataset file missing from the folder')
       .option('--no-strict', 'accept a dataset file whose split sizes differ from the official ones');
     addClassificationOptions(command)

@@ -8,7 +8,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMedMnist } from '@medsymmflow/datasets-medmnist';
+import { loadFlowModel } from '@medsymmflow/core-flow';
+import { createRandom, loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { learningCurveSvg } from '@medsymmflow/uncertainty';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../../test/shared-data';
@@ -319,6 +320,88 @@ describe('medsymmflow train', () => {
       ),
     );
   }, 120_000);
+
+  it('trains at 32 px from the 28 px file with --image-size (the official setting); evaluate reads and resizes the same file', async () => {
+    const out = join(temp, 'retina-32');
+    const result = await run([
+      ...TRAIN_RETINA,
+      '--limit',
+      '16',
+      ...QUICK_WASM_EPOCH,
+      ...['--base-channels', '8', '--channel-mults', '1,2,2', '--res-blocks', '1', '--head-channels', '8'],
+      '--image-size',
+      '32',
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const model = await loadFlowModel(join(out, 'final'));
+    try {
+      expect(model.config.imageSize).toBe(32);
+      // Attention where the official code has it (downsample rate 4): 8 × 8 instead of 28 px's 7 × 7.
+      expect(model.config.architecture.attentionResolutions).toEqual([8]);
+      const csv = join(temp, 'retina-32.csv');
+      const evaluated = await run([
+        'evaluate',
+        '--model',
+        join(out, 'final'),
+        '--root',
+        SHARED_MEDMNIST_DIR,
+        '--split',
+        'val',
+        '--limit',
+        '8',
+        '--runtime',
+        'tfjs',
+        '--json',
+        '--predictions',
+        csv,
+      ]);
+      expect(evaluated.code, evaluated.stderr).toBe(0);
+      expect(JSON.parse(evaluated.stdout)).toMatchObject({ dataset: 'retinamnist', split: 'val', n: 8 });
+      // The same distances as classifying the bilinearly upsampled validation images directly.
+      const val = await loadMedMnist({
+        flag: 'retinamnist',
+        split: 'val',
+        root: SHARED_MEDMNIST_DIR,
+        resize: 32,
+      });
+      const direct = await model.classify({
+        images: val.getNormalised().subarray(0, 8 * 32 * 32 * 3),
+        steps: 1,
+        solver: 'euler',
+        numSamples: 1,
+        batchSize: 32,
+        random: createRandom(0),
+      });
+      const rows = (await readFile(csv, 'utf8')).trimEnd().split('\n').slice(1);
+      expect(rows).toHaveLength(8);
+      rows.forEach((row, i) => {
+        row
+          .split(',')
+          .slice(3)
+          .map(Number)
+          .forEach((d, k) => {
+            expect(d).toBeCloseTo(direct.distances[i * 5 + k], 4);
+          });
+      });
+    } finally {
+      model.dispose();
+    }
+    // A dataset file size that is not published is refused, naming the sizes.
+    const badSize = await run([
+      'evaluate',
+      '--model',
+      join(out, 'final'),
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--size',
+      '32',
+    ]);
+    expect(badSize.code).toBe(2);
+    expect(badSize.stderr).toMatch(/--size 32: retinamnist is published at 28, 64, 128, 224 px only/);
+  }, 180_000);
 
   it('rejects bad arguments with exit code 2 and a one-line reason', async () => {
     const cases: [string[], RegExp][] = [

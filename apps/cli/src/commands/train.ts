@@ -29,6 +29,7 @@ import {
   type ValidationRecord,
 } from '@medsymmflow/core-flow';
 import {
+  closestPublishedSize,
   DATASET_FLAGS,
   getDatasetInfo,
   loadMedMnistSplits,
@@ -50,7 +51,10 @@ import type { CommandGroup } from './types';
 export interface TrainCommandOptions {
   dataset: string;
   root?: string;
-  size: number;
+  /** Unset: `imageSize` when published, else the closest published size (the official loaders' rule). */
+  size?: number;
+  /** Model input size; the dataset images are resized to it. Unset: the dataset file's size. */
+  imageSize?: number;
   /** `false` with `--no-download`. */
   download: boolean;
   /** `false` with `--no-strict`. */
@@ -354,7 +358,7 @@ async function initialModel(
     if (problems.length > 0) {
       throw new UsageError(
         `The --init model ${source} has ${problems.join(', ')}.`,
-        'Fine-tune a model trained on data of the same shape and number of classes.',
+        'Fine-tune a model trained on data of the same shape and number of classes (--image-size resizes the data).',
       );
     }
     if (options.conditioningOptions !== undefined) {
@@ -382,6 +386,14 @@ async function initialModel(
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * The default attention for another image size: the feature maps at a quarter of it (7 at 28 px, 8 at the official
+ * 32 px), the official downsample rate 4. At 28 px this is the UNet default, so nothing is set.
+ */
+function attentionAtQuarter(imageSize: number): Pick<ArchitectureConfig, 'attentionResolutions'> {
+  return imageSize !== 28 && imageSize % 4 === 0 ? { attentionResolutions: [imageSize / 4] } : {};
 }
 
 async function trainCommand(context: CliContext, options: TrainCommandOptions): Promise<void> {
@@ -419,9 +431,10 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
   }
   const choice = await chooseTrainEngine(options);
   const root = resolveMedMnistRoot(options.root ?? (context.env.MEDMNIST_ROOT || undefined));
+  const fileSize = options.size ?? closestPublishedSize(info.flag, options.imageSize ?? 28);
   const { path } = await ensureDatasetFile(context, {
     flag: info.flag,
-    size: options.size,
+    size: fileSize,
     root,
     download: options.download,
     quiet: options.quiet === true || options.json === true,
@@ -429,7 +442,9 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
   const splits = await loadMedMnistSplits({
     flag: info.flag,
     splits: ['train', 'val'],
-    size: options.size,
+    size: fileSize,
+    // Bilinear, as the official loaders' Resize (they train "28 px" models on 28 px files upsampled to 32).
+    ...(options.imageSize !== undefined ? { resize: options.imageSize } : {}),
     path,
     strict: options.strict,
   });
@@ -443,7 +458,11 @@ async function trainCommand(context: CliContext, options: TrainCommandOptions): 
     ...(options.baseChannels !== undefined ? { baseChannels: options.baseChannels } : {}),
     ...(options.channelMults !== undefined ? { channelMults: options.channelMults } : {}),
     ...(options.resBlocks !== undefined ? { numResBlocks: options.resBlocks } : {}),
-    ...(options.attention !== undefined ? { attentionResolutions: options.attention } : {}),
+    ...(options.attention !== undefined
+      ? { attentionResolutions: options.attention }
+      : options.init === undefined
+        ? attentionAtQuarter(data.imageShape[0])
+        : {}), // a fine-tuned model keeps its own
     ...(options.headChannels !== undefined ? { numHeadChannels: options.headChannels } : {}),
   };
   let conditioning: string | MaskPluginConfig =
@@ -693,7 +712,16 @@ export const trainCommands: CommandGroup = {
         `MedMNIST dataset flag, e.g. pneumoniamnist (${DATASET_FLAGS.length} known)`,
       )
       .option('--root <dir>', 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist)')
-      .option('--size <pixels>', 'image size of the dataset file', parsePositiveInteger('--size'), 28)
+      .option(
+        '--size <pixels>',
+        'image size of the dataset file (default: --image-size when published, else the closest published size; 28 without --image-size)',
+        parsePositiveInteger('--size'),
+      )
+      .option(
+        '--image-size <pixels>',
+        "model input size: images are resized to it, bilinear (the official code trains its 28 px models at 32) (default: the file's size)",
+        parsePositiveInteger('--image-size'),
+      )
       .option('--no-download', 'fail instead of downloading a dataset file missing from the folder')
       .option('--no-strict', 'accept a dataset file whose split sizes differ from the official ones')
       .addOption(
@@ -801,7 +829,7 @@ export const trainCommands: CommandGroup = {
       )
       .option(
         '--attention <list>',
-        `feature-map sizes with self-attention, or 'none' (default ${UNET_DEFAULTS.attentionResolutions.join(',')})`,
+        `feature-map sizes with self-attention, or 'none' (default ${UNET_DEFAULTS.attentionResolutions.join(',')}: a quarter of the image size)`,
         parseIntegerList('--attention', true),
       )
       .option(
