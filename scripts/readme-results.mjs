@@ -104,10 +104,13 @@ const parameters = (id) => {
   return Number(count.replaceAll(',', ''));
 };
 const millions = (n) => `${(n / 1e6).toFixed(1)} M`;
-/** "1.6 M params, 28 px", or "1.6 M / 6.5 M params, 28 px" when the row's two models differ in size. */
+/** Input size of a zoo model, from its model.json. */
+const pixels = (id) => JSON.parse(readFileSync(join(REPO, 'zoo', id, 'model.json'), 'utf8')).config.imageSize;
+/** "1.6 M params, 28 px", or "1.6 M / 6.5 M params, 28 / 32 px" when the row's two models differ. */
 const size = (ids) => {
   const counts = [...new Set(ids.map((id) => millions(parameters(id))))];
-  return `${counts.join(' / ')} params, 28 px`;
+  const sizes = [...new Set(ids.map(pixels))];
+  return `${counts.join(' / ')} params, ${sizes.join(' / ')} px`;
 };
 /** The official code's default UNet width (util.py: model_channels 64). */
 const PAPER_WIDTH = 64;
@@ -123,6 +126,13 @@ const widthText = (() => {
   if (full.length === ours.length) return "the paper's width";
   return `half the paper's width (${full.map((id) => `\`${id}\``).join(', ')}: the paper's width)`;
 })();
+
+/** Which of our models run at 28 px and which at the official 32 (\`train --image-size 32\`). */
+function atOfficialSize() {
+  const at32 = ours.filter((id) => pixels(id) !== 28);
+  if (at32.length === 0) return 'Ours run at 28 px (`train --image-size 32` trains at the official size),';
+  return `Ours run at 28 px except ${at32.map((id) => `\`${id}\` (${pixels(id)} px, \`train --image-size\`)`).join(', ')},`;
+}
 
 const rows = [
   ['model', 'mask', 'PneumoniaMNIST AUC / ACC (noise masks)', 'RetinaMNIST AUC / ACC (noise masks)'],
@@ -204,8 +214,8 @@ on the validation split and stored with the model's calibration), the command ev
 over runs; the official code's defaults train a UNet of base width ${PAPER_WIDTH} (6.5 M parameters) for 100
 epochs at batch 256 on a GPU). Two differences in how the numbers are made: the official code resizes the 28-px images to
 32 px, and the loader it calls "val" (for the samples drawn during training and for evaluation, in
-\`data/Dataloaders.py\`) reads the MedMNIST test split; it has no held-out split for choosing a checkpoint. Ours
-run at 28 px, and every choice (checkpoint, noise masks, calibration) is made on the validation split.
+\`data/Dataloaders.py\`) reads the MedMNIST test split; it has no held-out split for choosing a checkpoint. ${atOfficialSize()}
+and every choice (checkpoint, noise masks, calibration) is made on the validation split.
 
 ${table}
 
