@@ -36,7 +36,9 @@ const { resolveUNetConfig, validateZooManifest, writeFileAtomic } = await import
   join(REPO, 'packages/core-flow/dist/index.js')
 );
 const { renderModelCard } = await import(join(REPO, 'packages/exporters/dist/index.js'));
-const { getDatasetInfo } = await import(join(REPO, 'packages/datasets-medmnist/dist/index.js'));
+const { closestPublishedSize, getDatasetInfo } = await import(
+  join(REPO, 'packages/datasets-medmnist/dist/index.js')
+);
 const { floorSupported, learningCurveSvg, readStoredCalibration, supportedAccuracy } = await import(
   join(REPO, 'packages/uncertainty/dist/index.js')
 );
@@ -249,6 +251,12 @@ try {
       ? `${(hours * 60).toFixed(0)} min fine-tuning + ${args['base-minutes']} min for the initial weights, on 2 CPU cores`
       : `${(hours * 60).toFixed(0)} min on 2 CPU cores`,
     steps: `${state.step} (${f.epochs} epochs of ${f.dataSize} images)`,
+    ...(calibratedConfig.imageSize !== 28
+      ? {
+          // train --image-size: what the official loaders do with Resize(32).
+          'image size': `${calibratedConfig.imageSize} px: the ${closestPublishedSize(entry.dataset, calibratedConfig.imageSize)} px MedMNIST images resized bilinearly (train --image-size ${calibratedConfig.imageSize}); evaluate does the same`,
+        }
+      : {}),
     'batch size': f.batchSize,
     'learning rate': `${f.learningRate} (one-cycle cosine, ${f.warmupFraction * 100} % warm-up)`,
     optimizer: `AdamW β=(${f.optimizer.beta1}, ${f.optimizer.beta2}), weight decay ${f.optimizer.weightDecay}`,
