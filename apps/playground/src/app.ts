@@ -17,14 +17,15 @@ import {
   readStoredCalibration,
   resolveClassificationSettings,
   type StoredCalibration,
+  type StoredThreshold,
 } from '@medsymmflow/uncertainty';
 import {
   abstainDecision,
   defaultSliderIndex,
   describeFittedOn,
   formatPercent,
-  pickThreshold,
   predictedProbability,
+  sliderTargets,
 } from './lib/calibration';
 import { distanceBarsSvg, escapeXml, selectiveCurveSvg } from './lib/charts';
 import type { DemoImage } from './lib/demo-labels';
@@ -44,6 +45,8 @@ interface LoadedModel {
   readonly source: PlaygroundModel;
   readonly model: OrtWebFlowModel;
   readonly calibration: StoredCalibration;
+  /** The target-accuracy slider's steps and their thresholds. */
+  readonly targets: readonly StoredThreshold[];
   readonly curve: SelectiveCurve;
   readonly colours: string[];
 }
@@ -279,14 +282,16 @@ export async function startPlayground(doc: Document): Promise<void> {
         return;
       }
       await previous?.model.dispose();
+      const calibration = readStoredCalibration(model.config.metadata);
       loaded = {
         source,
         model,
-        calibration: readStoredCalibration(model.config.metadata),
+        calibration,
+        targets: sliderTargets(calibration),
         curve: readSelectiveCurve(source.entry.metrics),
         colours: classColours(model.maskPlugin),
       };
-      sliderIndex = defaultSliderIndex(loaded.calibration.thresholds);
+      sliderIndex = defaultSliderIndex(loaded.targets);
       setStatus(
         `${source.entry.id} ready · ${backend === 'webgpu' ? 'WebGPU' : 'wasm'} · ${model.config.imageSize}×${model.config.imageSize} ${model.config.imageChannels === 1 ? 'grey' : 'RGB'}`,
       );
@@ -322,7 +327,7 @@ export async function startPlayground(doc: Document): Promise<void> {
   // ---- classification ----
   const renderResult = () => {
     if (!loaded || !lastResult || !current) return;
-    const { model, calibration, curve, colours } = loaded;
+    const { model, calibration, targets, curve, colours } = loaded;
     const { image, result } = lastResult;
     const { labels } = model.config;
     const k = result.numClasses;
@@ -330,12 +335,8 @@ export async function startPlayground(doc: Document): Promise<void> {
     const distances = result.distances.slice(0, k);
     const uncertainty = result.uncertainty[0];
     const probability = predictedProbability(distances, label, calibration.temperature);
-    const entry = sliderIndex >= 0 ? calibration.thresholds[sliderIndex] : undefined;
-    const decision = abstainDecision(
-      uncertainty,
-      pickThreshold(calibration.thresholds, entry?.targetAccuracy ?? 0.95),
-      calibration,
-    );
+    const entry = sliderIndex >= 0 ? targets[sliderIndex] : undefined;
+    const decision = abstainDecision(uncertainty, entry, calibration);
     const size = model.config.imageSize;
     const truth = current.truth;
 
@@ -363,11 +364,10 @@ export async function startPlayground(doc: Document): Promise<void> {
         : decision.kind === 'predict'
           ? `<span class="badge abstain-no" data-testid="abstain" data-abstain="false">Confident enough to predict</span>`
           : `<span class="badge abstain-unknown" data-testid="abstain" data-abstain="unknown">No decision</span>`;
-    const thresholds = calibration.thresholds;
     const target = entry ? formatPercent(entry.targetAccuracy) : '—';
     abstain.innerHTML =
       `${badge}<label class="slider">Target accuracy <strong>${target}</strong>` +
-      `<input type="range" data-testid="target-slider" min="0" max="${Math.max(0, thresholds.length - 1)}" step="1" value="${Math.max(0, sliderIndex)}" ${thresholds.length ? '' : 'disabled'} list="target-ticks"/></label>` +
+      `<input type="range" data-testid="target-slider" min="0" max="${Math.max(0, targets.length - 1)}" step="1" value="${Math.max(0, sliderIndex)}" ${targets.length ? '' : 'disabled'} list="target-ticks"/></label>` +
       `<small>${
         decision.kind === 'unknown'
           ? escapeXml(decision.reason)

@@ -1,12 +1,16 @@
-import { distanceProbabilities, readStoredCalibration } from '@medsymmflow/uncertainty';
+import {
+  distanceProbabilities,
+  fitRejectionThreshold,
+  readStoredCalibration,
+} from '@medsymmflow/uncertainty';
 import { describe, expect, it } from 'vitest';
 import {
   abstainDecision,
   defaultSliderIndex,
   describeFittedOn,
   formatPercent,
-  pickThreshold,
   predictedProbability,
+  sliderTargets,
 } from './calibration';
 
 const metadata = {
@@ -29,14 +33,27 @@ describe('stored calibration', () => {
     expect(describeFittedOn(readStoredCalibration({}))).toBeNull();
   });
 
-  it('picks the slider threshold like classify --target-acc (exact target), defaulting to 95%', () => {
-    const { thresholds } = readStoredCalibration(metadata);
-    expect(defaultSliderIndex(thresholds)).toBe(1);
+  it('offers the stored targets, or every target from 50 to 99 % fitted on stored validation evidence', () => {
+    const stored = readStoredCalibration(metadata);
+    expect(sliderTargets(stored).map((t) => t.targetAccuracy)).toEqual([0.9, 0.95, 0.99]);
+    expect(defaultSliderIndex(sliderTargets(stored))).toBe(1);
     expect(defaultSliderIndex([])).toBe(-1);
-    expect(pickThreshold(thresholds, 0.95)?.threshold).toBe(1.9);
-    expect(pickThreshold(thresholds, 0.9)?.threshold).toBe(2.1);
-    expect(pickThreshold(thresholds, 0.92)?.targetAccuracy).toBe(0.95);
-    expect(pickThreshold(thresholds, 0.995)).toBeUndefined();
+    // 40 validation images by increasing uncertainty: right, wrong, 8 right, then 30 wrong.
+    const uncertainty = Array.from({ length: 40 }, (_, i) => i / 40);
+    const correct = uncertainty.map((_, i) => (i === 0 || (i >= 2 && i < 10) ? 1 : 0));
+    const withEvidence = readStoredCalibration({
+      calibration: { ...metadata.calibration, evidence: { uncertainty, correct, confidence: 0.95 } },
+    });
+    const targets = sliderTargets(withEvidence);
+    expect(targets).toHaveLength(50);
+    expect(targets[0].targetAccuracy).toBe(0.5);
+    expect(targets[49].targetAccuracy).toBe(0.99);
+    const at60 = targets[10];
+    expect(at60.targetAccuracy).toBe(0.6);
+    expect(at60.threshold).toBe(fitRejectionThreshold(uncertainty, correct, 0.6).threshold); // as classify fits it
+    expect(targets[20].threshold).toBeNull(); // 70 % is out of reach
+    expect(targets[40]).toBe(withEvidence.thresholds[0]); // a stored target (90 %) stays as stored
+    expect(targets[defaultSliderIndex(targets)].targetAccuracy).toBe(0.95);
   });
 
   it('abstains when the uncertainty exceeds the threshold, and explains missing thresholds', () => {

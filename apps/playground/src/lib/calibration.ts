@@ -7,6 +7,7 @@
 import {
   describeUnreachableTarget,
   distanceProbabilities,
+  rejectionThresholdFor,
   type StoredCalibration,
   type StoredThreshold,
 } from '@medsymmflow/uncertainty';
@@ -20,17 +21,17 @@ export function describeFittedOn(calibration: StoredCalibration): string | null 
   return f ? `${f.dataset} ${f.split}, n = ${f.n}` : null;
 }
 
+/** The slider's range with validation evidence: 50 % … 99 %, in steps of 1 %. */
+const SLIDER_TARGETS = Array.from({ length: 50 }, (_, i) => (50 + i) / 100);
+
 /**
- * The stored threshold for a target accuracy: the entry with exactly that target (as the CLI), else the
- * nearest stored target at or above it (the slider only offers stored targets), else `undefined`.
+ * The target-accuracy slider's steps, each with its threshold. With the validation evidence stored (models
+ * calibrated since it is), every target from 50 % to 99 % in 1 % steps, fitted on the evidence as
+ * `medsymmflow classify --target-acc` fits it; else the stored targets only.
  */
-export function pickThreshold(
-  thresholds: readonly StoredThreshold[],
-  target: number,
-): StoredThreshold | undefined {
-  const exact = thresholds.find((e) => Math.abs(e.targetAccuracy - target) < 1e-9);
-  if (exact) return exact;
-  return thresholds.find((e) => e.targetAccuracy > target);
+export function sliderTargets(calibration: StoredCalibration): StoredThreshold[] {
+  if (!calibration.evidence) return [...calibration.thresholds];
+  return SLIDER_TARGETS.map((target) => rejectionThresholdFor(calibration, target) as StoredThreshold);
 }
 
 /** The slider position closest to a target accuracy (index into `thresholds`), preferring the CLI default. */
