@@ -12,6 +12,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -230,6 +231,51 @@ describe('playground in headless Chromium', () => {
     const progress = page.getByTestId('generate-progress');
     expect(await progress.evaluate((p: HTMLProgressElement) => [p.value, p.max])).toEqual([8, 8]);
     await page.screenshot({ path: join(artifacts, 'generate.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('an image smaller than the model input is enlarged as the CLI enlarges it (same distances)', async () => {
+    if (setupError) throw setupError;
+    // A 20 × 20 copy of the demo image (sharp from the CLI's dependencies), classified by the CLI and the page.
+    type Sharp = (path: string) => {
+      resize(width: number, height: number): { png(): { toFile(path: string): Promise<unknown> } };
+    };
+    const sharp = createRequire(join(repoRoot, 'apps/cli/package.json'))('sharp') as Sharp;
+    const small = join(work, 'small.png');
+    await sharp(demo.path).resize(20, 20).png().toFile(small);
+    const report = await promisify(execFile)(
+      process.execPath,
+      [
+        join(repoRoot, 'apps/cli/bin/medsymmflow.mjs'),
+        'classify',
+        small,
+        '--model',
+        entry.id,
+        '--zoo-url',
+        zooDir,
+        '--cache-dir',
+        join(work, 'cache'),
+        '--seed',
+        '0',
+        '--json',
+        '--quiet',
+      ],
+      { maxBuffer: 1 << 24 },
+    );
+    const expected = (JSON.parse(report.stdout) as CliReport).images[0];
+    const { page, pageErrors } = await openPage(zooQuery('zoo', entry.id));
+    await page.waitForSelector('[data-testid=generate-button]:not([disabled])', { timeout: 60_000 });
+    await page.getByTestId('file-input').setInputFiles(small);
+    await page.waitForSelector('[data-testid=result][data-status=done][data-image="small.png"]', {
+      timeout: 60_000,
+    });
+    const distances = await page
+      .locator('svg.distances g.bar')
+      .evaluateAll((bars) => bars.map((bar) => Number(bar.getAttribute('data-distance'))));
+    entry.labels.forEach((name, c) => {
+      expect(Math.abs(distances[c] - expected.distances[name])).toBeLessThan(1e-3);
+    });
     expect(pageErrors).toEqual([]);
     await page.close();
   });

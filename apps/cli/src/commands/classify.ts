@@ -1,6 +1,7 @@
 /**
  * @file `medsymmflow classify`: classify PNG/JPEG files of any size with a saved model or a zoo id. Images are
- * decoded and resized to the model's size and channels with sharp (libvips), scaled to the model's range and
+ * decoded with sharp (libvips), resized to the model's size (shrunk by libvips; enlarged bilinearly as training
+ * and `evaluate` resize), converted to the model's channels, scaled to the model's range and
  * classified with the reverse flow (ONNX Runtime by default, `--runtime tfjs` for core-flow's engine).
  * Per image: the label, the distance to each class colour, the uncertainty (distance to the predicted class),
  * the calibrated probability and whether to abstain. The last two need calibration stored with the model in
@@ -12,7 +13,7 @@
 
 import { resolve } from 'node:path';
 import type { ResolvedFlowModelConfig, SolverName } from '@medsymmflow/core-flow';
-import { createRandom } from '@medsymmflow/datasets-medmnist';
+import { createRandom, resizeImages } from '@medsymmflow/datasets-medmnist';
 import type { OrtFlowModel } from '@medsymmflow/exporters';
 import {
   calibrationMismatch,
@@ -104,12 +105,26 @@ export async function readImageForModel(
 ): Promise<Float32Array> {
   const size = config.imageSize;
   const channels = config.imageChannels;
-  let data: Buffer;
+  let data: Uint8Array;
   let info: OutputInfo;
   try {
-    let pipeline = sharp(path).flatten({ background: '#000000' }).resize(size, size, { fit: 'fill' });
-    pipeline = channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
-    ({ data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true }));
+    const decode = (resize: boolean) => {
+      let pipeline = sharp(path).flatten({ background: '#000000' });
+      if (resize) pipeline = pipeline.resize(size, size, { fit: 'fill' });
+      pipeline = channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
+      return pipeline.raw().toBuffer({ resolveWithObject: true });
+    };
+    ({ data, info } = await decode(false));
+    if (info.width > size || info.height > size) {
+      // Shrinking: libvips' antialiased resize.
+      ({ data, info } = await decode(true));
+    } else if (info.width !== size || info.height !== size) {
+      // Enlarging (a 28 px MedMNIST image for a 32 px model): the bilinear resize that `train --image-size` and
+      // `evaluate` apply, so a test image gives the same distances here as there.
+      const [height, width] = [info.height, info.width];
+      data = resizeImages({ data, shape: [1, height, width, info.channels] }, size).data;
+      info = { ...info, width: size, height: size };
+    }
   } catch (error) {
     throw new CliError(`Cannot read image ${path}: ${(error as Error).message}`, {
       hint: 'Pass PNG or JPEG files (any size; they are resized to the model input).',

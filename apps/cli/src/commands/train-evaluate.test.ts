@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { loadFlowModel } from '@medsymmflow/core-flow';
 import { createRandom, loadMedMnist } from '@medsymmflow/datasets-medmnist';
 import { learningCurveSvg } from '@medsymmflow/uncertainty';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_MEDMNIST_DIR, sharedMedmnistFile } from '../../../../test/shared-data';
 import {
@@ -20,6 +21,7 @@ import {
   TINY_UNET_ARGS,
   WASM_BATCHES_OF_16,
 } from '../testing/run-cli';
+import { readImageForModel } from './classify';
 import { chooseTrainEngine } from './train';
 
 /** `medsymmflow train` on the shared pneumoniamnist files. */
@@ -386,6 +388,43 @@ describe('medsymmflow train', () => {
             expect(d).toBeCloseTo(direct.distances[i * 5 + k], 4);
           });
       });
+      // classify enlarges a 28 px PNG of a test image the same way, so it prints the same distances.
+      const raw = await loadMedMnist({ flag: 'retinamnist', split: 'val', root: SHARED_MEDMNIST_DIR });
+      const pngs = await Promise.all(
+        [0, 1, 2, 3, 4, 5, 6, 7].map(async (i) => {
+          const file = join(temp, `retina-val-${i}.png`);
+          await sharp(Buffer.from(raw.getImage(i)), { raw: { width: 28, height: 28, channels: 3 } })
+            .png()
+            .toFile(file);
+          return file;
+        }),
+      );
+      // The model input classify builds from the PNG is the enlarged test image, value for value (the distances
+      // of this barely trained model hardly depend on the input, so they alone would not show it).
+      const enlarged = val.getNormalised();
+      for (const [i, png] of pngs.entries()) {
+        const input = await readImageForModel(png, model.config);
+        expect(Array.from(input)).toEqual(
+          Array.from(enlarged.subarray(i * 32 * 32 * 3, (i + 1) * 32 * 32 * 3)),
+        );
+      }
+      const classified = await run([
+        'classify',
+        '--model',
+        join(out, 'final'),
+        ...pngs,
+        '--runtime',
+        'tfjs',
+        '--json',
+      ]);
+      expect(classified.code, classified.stderr).toBe(0);
+      JSON.parse(classified.stdout).images.forEach(
+        (image: { distances: Record<string, number> }, i: number) => {
+          Object.values(image.distances).forEach((d, k) => {
+            expect(d).toBeCloseTo(Number(rows[i].split(',')[3 + k]), 4);
+          });
+        },
+      );
     } finally {
       model.dispose();
     }

@@ -4,11 +4,14 @@
  * with sharp: flatten on black, resize to the model size (only when needed), grey or RGB, then the
  * normalisation `lo + (v − inLo) / (inHi − inLo) · (hi − lo)` (by default [0, 255] → [−1, 1]).
  *
- * A 28×28 image of the model's size is not resampled, so its input equals the CLI's bit for bit. Larger
- * uploads are resized by the browser's canvas (high-quality smoothing), which differs slightly from sharp's
- * resampling, so distances (rarely the label) can differ a little from the CLI's for such images.
+ * An image of the model's size is not resampled, so its input equals the CLI's bit for bit. A smaller one (a
+ * 28 px MedMNIST image for a 32 px model) is enlarged with the same bilinear resize as the CLI, training and
+ * `evaluate`, so it matches too. Larger uploads are shrunk by the browser's canvas (high-quality smoothing),
+ * which differs slightly from sharp's resampling, so distances (rarely the label) can differ a little from the
+ * CLI's for such images.
  * @module lib/image
  */
+import { resizeImages } from '@medsymmflow/datasets-medmnist/image-ops';
 import { PlaygroundError } from './errors';
 
 /** Files larger than this are refused before reading. */
@@ -236,18 +239,34 @@ export async function decodeImage(
   }
   try {
     const { width, height } = bitmap;
+    // Smaller images are drawn as they are and enlarged bilinearly below; larger ones are shrunk by the canvas.
+    const enlarge = width <= size && height <= size;
+    const [drawWidth, drawHeight] = enlarge ? [width, height] : [size, size];
     const canvas = document.createElement('canvas');
-    canvas.width = size;
-    canvas.height = size;
+    canvas.width = drawWidth;
+    canvas.height = drawHeight;
     const context = canvas.getContext('2d', { willReadFrequently: true });
     if (!context)
       throw new PlaygroundError('This browser cannot draw on a canvas, so it cannot read images.');
     context.fillStyle = '#000';
-    context.fillRect(0, 0, size, size);
+    context.fillRect(0, 0, drawWidth, drawHeight);
     context.imageSmoothingEnabled = true;
     context.imageSmoothingQuality = 'high';
-    context.drawImage(bitmap, 0, 0, size, size);
-    const preview = context.getImageData(0, 0, size, size);
+    context.drawImage(bitmap, 0, 0, drawWidth, drawHeight);
+    const drawn = context.getImageData(0, 0, drawWidth, drawHeight);
+    const preview =
+      drawWidth === size && drawHeight === size
+        ? drawn
+        : new ImageData(
+            new Uint8ClampedArray(
+              resizeImages(
+                { data: new Uint8Array(drawn.data.buffer), shape: [1, drawHeight, drawWidth, 4] },
+                size,
+              ).data.buffer,
+            ),
+            size,
+            size,
+          );
     return {
       input: rgbaToModelInput(preview.data, size, channels, normalization),
       preview,
