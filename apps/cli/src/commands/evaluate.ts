@@ -360,7 +360,7 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
     const at = (rate: number) =>
       curve.points.find((p) => Math.abs(p.rejectionRate - rate) < 1e-9)?.accuracy ?? null;
     const lines = [
-      `${info.flag} ${split}: ${n} images, ${settings.solver} ${settings.steps} step${settings.steps === 1 ? '' : 's'}` +
+      `${info.flag} ${split}: ${n} images${size !== modelSize ? ` (${size} px resized to ${modelSize})` : ''}, ${settings.solver} ${settings.steps} step${settings.steps === 1 ? '' : 's'}` +
         `${settings.samples > 1 ? ` × ${settings.samples} samples` : ''}, ` +
         `${seconds.toFixed(1)} s on ${options.runtime === 'ort' ? 'ONNX Runtime' : 'tfjs'}`,
       `  ACC   ${pct(acc)}`,

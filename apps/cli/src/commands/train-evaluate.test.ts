@@ -428,6 +428,17 @@ describe('medsymmflow train', () => {
     } finally {
       model.dispose();
     }
+    const text = await run([
+      'evaluate',
+      '--model',
+      join(out, 'final'),
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--limit',
+      '4',
+      '-q',
+    ]);
+    expect(text.stdout).toMatch(/^retinamnist test: 4 images \(28 px resized to 32\), euler 1 step/);
     // A dataset file size that is not published is refused, naming the sizes.
     const badSize = await run([
       'evaluate',
