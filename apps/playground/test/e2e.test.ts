@@ -81,6 +81,30 @@ let server: StaticServer;
 let browser: Browser;
 const work = mkdtempSync(join(tmpdir(), 'playground-e2e-'));
 
+/** What `medsymmflow classify --json` prints for one image with the test's model and seed. */
+async function classifyWithCli(image: string): Promise<CliReport> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      join(repoRoot, 'apps/cli/bin/medsymmflow.mjs'),
+      'classify',
+      image,
+      '--model',
+      entry.id,
+      '--zoo-url',
+      zooDir,
+      '--cache-dir',
+      join(work, 'cache'),
+      '--seed',
+      '0',
+      '--json',
+      '--quiet',
+    ],
+    { maxBuffer: 1 << 24 },
+  );
+  return JSON.parse(stdout) as CliReport;
+}
+
 /** Set when the zoo has no runnable model or no demo image: every test then fails with this message. */
 let setupError: Error | undefined;
 
@@ -127,27 +151,9 @@ beforeAll(async () => {
       logLevel: 'error',
       build: { outDir, emptyOutDir: true },
     }),
-    promisify(execFile)(
-      process.execPath,
-      [
-        join(repoRoot, 'apps/cli/bin/medsymmflow.mjs'),
-        'classify',
-        demo.path,
-        '--model',
-        entry.id,
-        '--zoo-url',
-        zooDir,
-        '--cache-dir',
-        join(work, 'cache'),
-        '--seed',
-        '0',
-        '--json',
-        '--quiet',
-      ],
-      { maxBuffer: 1 << 24 },
-    ),
+    classifyWithCli(demo.path),
   ]);
-  cli = JSON.parse(report.stdout) as CliReport;
+  cli = report;
   server = await startStaticServer({
     '/': outDir,
     '/zoo/': zooDir,
@@ -244,26 +250,7 @@ describe('playground in headless Chromium', () => {
     const sharp = createRequire(join(repoRoot, 'apps/cli/package.json'))('sharp') as Sharp;
     const small = join(work, 'small.png');
     await sharp(demo.path).resize(20, 20).png().toFile(small);
-    const report = await promisify(execFile)(
-      process.execPath,
-      [
-        join(repoRoot, 'apps/cli/bin/medsymmflow.mjs'),
-        'classify',
-        small,
-        '--model',
-        entry.id,
-        '--zoo-url',
-        zooDir,
-        '--cache-dir',
-        join(work, 'cache'),
-        '--seed',
-        '0',
-        '--json',
-        '--quiet',
-      ],
-      { maxBuffer: 1 << 24 },
-    );
-    const expected = (JSON.parse(report.stdout) as CliReport).images[0];
+    const expected = (await classifyWithCli(small)).images[0];
     const { page, pageErrors } = await openPage(zooQuery('zoo', entry.id));
     await page.waitForSelector('[data-testid=generate-button]:not([disabled])', { timeout: 60_000 });
     await page.getByTestId('file-input').setInputFiles(small);
