@@ -213,10 +213,13 @@ export function supportedAccuracy(calibration: StoredCalibration): SupportedAccu
  * reach 95% accuracy on its validation split with 95% confidence at any coverage; the highest target it
  * supports is 63.2% (keeping 41% of images)". The supported target is rounded down, so it is itself reachable.
  */
-export function describeUnreachableTarget(entry: StoredThreshold, calibration: StoredCalibration): string {
+export function describeUnreachableTarget(
+  entry: StoredThreshold,
+  calibration: StoredCalibration,
+  supported: SupportedAccuracy | null = supportedAccuracy(calibration), // pass it when the caller has it already
+): string {
   const sure = entry.confidence ? ` with ${percent(entry.confidence)} confidence` : '';
   const reached = `the model did not reach ${percent(entry.targetAccuracy)} accuracy on its validation split${sure} at any coverage`;
-  const supported = supportedAccuracy(calibration);
   if (!supported) return reached;
   if (supported.accuracy === 0) return `${reached}; no rule keeps a right prediction`;
   return (

@@ -83,7 +83,7 @@ export function readCalibration(calibration: StoredCalibration, targetAccuracy: 
         ? `pick --target-acc ${floorSupported(supported.accuracy)} or lower`
         : 'pick a lower --target-acc';
     notes.push(
-      `${describeUnreachableTarget(entry, calibration)}, so no threshold decides for it: abstain is null (${advice})`,
+      `${describeUnreachableTarget(entry, calibration, supported)}, so no threshold decides for it: abstain is null (${advice})`,
     );
   } else if (!entry) {
     const available = calibration.thresholds.map((e) => e.targetAccuracy);
@@ -108,21 +108,16 @@ export async function readImageForModel(
   let data: Uint8Array;
   let info: OutputInfo;
   try {
-    const decode = (resize: boolean) => {
-      let pipeline = sharp(path).flatten({ background: '#000000' });
-      if (resize) pipeline = pipeline.resize(size, size, { fit: 'fill' });
-      pipeline = channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
-      return pipeline.raw().toBuffer({ resolveWithObject: true });
-    };
-    ({ data, info } = await decode(false));
-    if (info.width > size || info.height > size) {
-      // Shrinking: libvips' antialiased resize.
-      ({ data, info } = await decode(true));
-    } else if (info.width !== size || info.height !== size) {
+    // Shrinking uses libvips' antialiased resize; the header says whether it is needed, so the image is decoded once.
+    const { width = 0, height = 0 } = await sharp(path).metadata();
+    let pipeline = sharp(path).flatten({ background: '#000000' });
+    if (width > size || height > size) pipeline = pipeline.resize(size, size, { fit: 'fill' });
+    pipeline = channels === 1 ? pipeline.greyscale() : pipeline.toColourspace('srgb');
+    ({ data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true }));
+    if (info.width !== size || info.height !== size) {
       // Enlarging (a 28 px MedMNIST image for a 32 px model): the bilinear resize that `train --image-size` and
       // `evaluate` apply, so a test image gives the same distances here as there.
-      const [height, width] = [info.height, info.width];
-      data = resizeImages({ data, shape: [1, height, width, info.channels] }, size).data;
+      data = resizeImages({ data, shape: [1, info.height, info.width, info.channels] }, size).data;
       info = { ...info, width: size, height: size };
     }
   } catch (error) {
