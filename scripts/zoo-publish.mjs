@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(REPO, 'apps', 'cli', 'bin', 'medsymmflow.mjs');
-const { resolveUNetConfig, validateZooManifest, writeFileAtomic } = await import(
+const { resolveUNetConfig, trainingSourceImageSize, validateZooManifest, writeFileAtomic } = await import(
   join(REPO, 'packages/core-flow/dist/index.js')
 );
 const { renderModelCard } = await import(join(REPO, 'packages/exporters/dist/index.js'));
@@ -245,16 +245,22 @@ try {
       ? `${selection.name} (${f.validationSamples} noise masks)`
       : selection.name;
   const hours = state.elapsedMs / 3.6e6;
+  // The file the training images were resized from: recorded by train, else (older models) the closest one.
+  const resizedFrom =
+    trainingSourceImageSize(calibratedConfig) ??
+    (getDatasetInfo(entry.dataset).sizes.includes(calibratedConfig.imageSize)
+      ? undefined
+      : closestPublishedSize(entry.dataset, calibratedConfig.imageSize));
   const training = {
     engine: 'ort (ONNX Runtime training graph, 2 CPU threads)',
     'training time': args['base-minutes']
       ? `${(hours * 60).toFixed(0)} min fine-tuning + ${args['base-minutes']} min for the initial weights, on 2 CPU cores`
       : `${(hours * 60).toFixed(0)} min on 2 CPU cores`,
     steps: `${state.step} (${f.epochs} epochs of ${f.dataSize} images)`,
-    ...(calibratedConfig.imageSize !== 28
+    ...(resizedFrom !== undefined
       ? {
           // train --image-size: what the official loaders do with Resize(32).
-          'image size': `${calibratedConfig.imageSize} px: the ${closestPublishedSize(entry.dataset, calibratedConfig.imageSize)} px MedMNIST images resized bilinearly (train --image-size ${calibratedConfig.imageSize}); evaluate does the same`,
+          'image size': `${calibratedConfig.imageSize} px: the ${resizedFrom} px MedMNIST images resized bilinearly (train${resizedFrom !== closestPublishedSize(entry.dataset, calibratedConfig.imageSize) ? ` --size ${resizedFrom}` : ''} --image-size ${calibratedConfig.imageSize}); evaluate does the same`,
         }
       : {}),
     'batch size': f.batchSize,

@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type SolverName, writeFileAtomic } from '@medsymmflow/core-flow';
+import { type SolverName, trainingSourceImageSize, writeFileAtomic } from '@medsymmflow/core-flow';
 import {
   closestPublishedSize,
   createRandom,
@@ -57,7 +57,10 @@ export interface EvaluateCommandOptions {
   dataset?: string;
   split: string;
   root?: string;
-  /** Dataset file size. Unset: the model's size when published, else the closest published size. */
+  /**
+   * Dataset file size. Unset: the file the model was trained from when it was resized from one of this
+   * dataset's files, else the model's size when published, else the closest published size.
+   */
   size?: number;
   /** `false` with `--no-download`. */
   download: boolean;
@@ -203,10 +206,12 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       );
     }
     const root = resolveMedMnistRoot(options.root ?? (context.env.MEDMNIST_ROOT || undefined));
-    // A model whose size is not published (the official code's 32 px) reads the closest file and resizes it,
-    // as its training did (train --image-size).
+    // A model whose size is not published (the official code's 32 px) reads the file its training read and
+    // resizes it the same way (train --size --image-size); models from before that was recorded, the closest file.
     const modelSize = model.config.imageSize;
-    const size = options.size ?? closestPublishedSize(info.flag, modelSize);
+    const recorded = model.config.dataset === info.flag ? trainingSourceImageSize(model.config) : undefined;
+    const trainedFrom = info.sizes.includes(recorded as never) ? recorded : undefined;
+    const size = options.size ?? trainedFrom ?? closestPublishedSize(info.flag, modelSize);
     if (!info.sizes.includes(size as never)) {
       throw new UsageError(
         `--size ${size}: ${info.flag} is published at ${info.sizes.join(', ')} px only.`,
@@ -294,6 +299,8 @@ async function evaluateCommand(context: CliContext, options: EvaluateCommandOpti
       dataset: info.flag,
       split,
       n,
+      // The published file size the images were resized from, when they were (the model's own size otherwise).
+      ...(size !== modelSize ? { resizedFrom: size } : {}),
       acc,
       auc,
       balancedAccuracy: perClass.balancedAccuracy,
@@ -414,7 +421,7 @@ export const evaluateCommands: CommandGroup = {
       .option('--root <dir>', 'dataset folder (default: $MEDMNIST_ROOT or ~/.medmnist)')
       .option(
         '--size <pixels>',
-        "image size of the dataset file, resized to the model's (default: the model's size when published, else the closest published size)",
+        "image size of the dataset file, resized to the model's (default: the file the model was trained from, else the model's size when published, else the closest published size)",
         parsePositiveInteger('--size'),
       )
       .option('--no-download', 'fail instead of downloading a dataset file missing from the folder')

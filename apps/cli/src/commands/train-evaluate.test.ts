@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadFlowModel } from '@medsymmflow/core-flow';
-import { createRandom, loadMedMnist } from '@medsymmflow/datasets-medmnist';
+import { createRandom, loadMedMnist, resizeImages, writeNpz } from '@medsymmflow/datasets-medmnist';
 import { learningCurveSvg } from '@medsymmflow/uncertainty';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,28 @@ const TRAIN_PNEUMONIA = ['train', '--dataset', 'pneumoniamnist', '--root', SHARE
 const TRAIN_RETINA = ['train', '--dataset', 'retinamnist', '--root', SHARED_MEDMNIST_DIR];
 /** One epoch of batches of 16 on wasm in the calling thread. */
 const QUICK_WASM_EPOCH = ['--epochs', '1', ...WASM_BATCHES_OF_16];
+
+/**
+ * Checks that the distances of an `evaluate --predictions` CSV equal `distances` (row-major, `numClasses` per
+ * image) and returns its data rows.
+ */
+async function expectPredictionDistances(
+  csv: string,
+  distances: Float32Array,
+  numClasses: number,
+): Promise<string[]> {
+  const rows = (await readFile(csv, 'utf8')).trimEnd().split('\n').slice(1);
+  rows.forEach((row, i) => {
+    row
+      .split(',')
+      .slice(3)
+      .map(Number)
+      .forEach((d, k) => {
+        expect(d).toBeCloseTo(distances[i * numClasses + k], 4);
+      });
+  });
+  return rows;
+}
 
 let temp: string;
 let runDir: string;
@@ -377,17 +399,8 @@ describe('medsymmflow train', () => {
         batchSize: 32,
         random: createRandom(0),
       });
-      const rows = (await readFile(csv, 'utf8')).trimEnd().split('\n').slice(1);
+      const rows = await expectPredictionDistances(csv, direct.distances, 5);
       expect(rows).toHaveLength(8);
-      rows.forEach((row, i) => {
-        row
-          .split(',')
-          .slice(3)
-          .map(Number)
-          .forEach((d, k) => {
-            expect(d).toBeCloseTo(direct.distances[i * 5 + k], 4);
-          });
-      });
       // classify enlarges a 28 px PNG of a test image the same way, so it prints the same distances.
       const raw = await loadMedMnist({ flag: 'retinamnist', split: 'val', root: SHARED_MEDMNIST_DIR });
       const pngs = await Promise.all(
@@ -451,6 +464,100 @@ describe('medsymmflow train', () => {
     ]);
     expect(badSize.code).toBe(2);
     expect(badSize.stderr).toMatch(/--size 32: retinamnist is published at 28, 64, 128, 224 px only/);
+  }, 180_000);
+
+  it('records the file a resized model was trained from, and evaluate reads that file (--size 64 --image-size 32)', async () => {
+    // A 64 px RetinaMNIST file (the official one is not on this machine): the 28 px file upsampled, official split sizes.
+    const root64 = join(temp, 'root-64');
+    const arrays: Parameters<typeof writeNpz>[1] = {};
+    for (const split of ['train', 'val', 'test'] as const) {
+      const data = await loadMedMnist({ flag: 'retinamnist', split, root: SHARED_MEDMNIST_DIR });
+      const big = resizeImages({ data: data.images, shape: data.shape }, 64);
+      arrays[`${split}_images`] = { data: big.data, shape: big.shape };
+      arrays[`${split}_labels`] = { data: data.labels, shape: [data.length, 1] };
+    }
+    await writeNpz(join(root64, 'retinamnist_64.npz'), arrays, { compression: 'store' });
+    const out = join(temp, 'retina-64-to-32');
+    const trained = await run([
+      'train',
+      '--dataset',
+      'retinamnist',
+      '--root',
+      root64,
+      '--size',
+      '64',
+      '--image-size',
+      '32',
+      '--limit',
+      '16',
+      ...QUICK_WASM_EPOCH,
+      ...TINY_UNET_ARGS,
+      '--out',
+      out,
+      '--json',
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const model = await loadFlowModel(join(out, 'final'));
+    try {
+      expect(model.config.imageSize).toBe(32);
+      expect(model.config.metadata.training).toMatchObject({ sourceImageSize: 64 });
+      // root-64 holds no 28 px file: reading the closest published size (the old default) would fail here.
+      const csv = join(temp, 'retina-64-to-32.csv');
+      const evaluated = await run([
+        'evaluate',
+        '--model',
+        join(out, 'final'),
+        '--root',
+        root64,
+        '--no-download',
+        '--split',
+        'val',
+        '--limit',
+        '8',
+        '--runtime',
+        'tfjs',
+        '--json',
+        '--predictions',
+        csv,
+      ]);
+      expect(evaluated.code, evaluated.stderr).toBe(0);
+      expect(JSON.parse(evaluated.stdout)).toMatchObject({ dataset: 'retinamnist', n: 8, resizedFrom: 64 });
+      const val = await loadMedMnist({
+        flag: 'retinamnist',
+        split: 'val',
+        root: root64,
+        size: 64,
+        resize: 32,
+      });
+      const direct = await model.classify({
+        images: val.getNormalised().subarray(0, 8 * 32 * 32 * 3),
+        steps: 1,
+        solver: 'euler',
+        numSamples: 1,
+        batchSize: 32,
+        random: createRandom(0),
+      });
+      expect(await expectPredictionDistances(csv, direct.distances, 5)).toHaveLength(8);
+    } finally {
+      model.dispose();
+    }
+    // --size still picks another file.
+    const other = await run([
+      'evaluate',
+      '--model',
+      join(out, 'final'),
+      '--root',
+      SHARED_MEDMNIST_DIR,
+      '--size',
+      '28',
+      '--limit',
+      '4',
+      '--runtime',
+      'tfjs',
+      '--json',
+    ]);
+    expect(other.code, other.stderr).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({ n: 4, resizedFrom: 28 });
   }, 180_000);
 
   it('rejects bad arguments with exit code 2 and a one-line reason', async () => {

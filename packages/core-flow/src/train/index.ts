@@ -34,4 +34,9 @@ export { TRAIN_OUTPUT_DIRS, train } from './trainer.js';
 export type { ValidationRecord } from './trainer-state.js';
 export { TRAINER_STATE_BIN, TRAINER_STATE_JSON } from './trainer-state.js';
 export type { MedmnistSplitLike, TrainingArrays, TrainingBatch, TrainingData } from './training-data.js';
-export { subsetTrainingData, trainingDataFromArrays, trainingDataFromMedmnist } from './training-data.js';
+export {
+  subsetTrainingData,
+  trainingDataFromArrays,
+  trainingDataFromMedmnist,
+  trainingSourceImageSize,
+} from './training-data.js';

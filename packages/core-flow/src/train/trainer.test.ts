@@ -312,7 +312,12 @@ describe('train (tiny UNet, synthetic data)', () => {
       }
     }
     expect(tuned.model.config.metadata.training).toMatchObject({ initialWeights: 'first-run' });
+    expect(tuned.model.config.metadata.training).not.toHaveProperty('sourceImageSize');
     tuned.model.dispose();
+    // Images resized from a published file: the saved model says which, so evaluation reads the same one.
+    const resized = await train({ ...base, data: { ...data, sourceImageSize: 64 }, maxSteps: 1, workers: 0 });
+    expect(resized.model.config.metadata.training).toMatchObject({ sourceImageSize: 64 });
+    resized.model.dispose();
     const { 'out.conv.kernel': _dropped, ...partial } = weights;
     await expect(
       train({ ...base, init: { weights: partial, source: 'partial.json' }, maxSteps: 1, workers: 0 }),

@@ -315,6 +315,7 @@ export async function train(config: TrainConfig): Promise<TrainResult> {
         learningRate: cfg.learningRate,
         emaDecay: cfg.emaDecay,
         trainSize: data.size,
+        ...(data.sourceImageSize !== undefined ? { sourceImageSize: data.sourceImageSize } : {}),
         ...(cfg.sampling !== 'shuffle' ? { sampling: cfg.sampling } : {}),
         ...(cfg.init ? { initialWeights: cfg.init.source } : {}),
         // Only a non-default loss, so the metadata of models trained as the paper says stays as it was.

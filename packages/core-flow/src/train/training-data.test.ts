@@ -4,6 +4,7 @@ import {
   subsetTrainingData,
   trainingDataFromArrays,
   trainingDataFromMedmnist,
+  trainingSourceImageSize,
 } from './training-data.js';
 
 describe('TrainingData', () => {
@@ -77,5 +78,36 @@ describe('TrainingData', () => {
     expect(() => trainingDataFromMedmnist({ ...split, flag: 'chestmnist', multiLabel: true })).toThrow(
       /chestmnist is multi-label/,
     );
+  });
+
+  it('records the published file a resized split came from, and reads it back from saved metadata', () => {
+    const split: MedmnistSplitLike = {
+      flag: 'retinamnist',
+      split: 'train',
+      images,
+      labels: Int32Array.from([0, 1, 1]),
+      shape: [3, 2, 2, 1],
+      numClasses: 5,
+      multiLabel: false,
+      labelNames: ['0', '1', '2', '3', '4'],
+    };
+    // A split at its file's size records nothing (so models trained as before store what they did).
+    expect(trainingDataFromMedmnist({ ...split, sourceSize: 2 as never }).sourceImageSize).toBeUndefined();
+    expect(trainingDataFromMedmnist(split).sourceImageSize).toBeUndefined();
+    const resized = trainingDataFromMedmnist({ ...split, sourceSize: 64 });
+    expect(resized.sourceImageSize).toBe(64);
+    expect(subsetTrainingData(resized, [0, 2]).sourceImageSize).toBe(64);
+
+    expect(trainingSourceImageSize({ metadata: { training: { sourceImageSize: 64 } } })).toBe(64);
+    for (const metadata of [
+      {},
+      { training: null },
+      { training: { sourceImageSize: '64' } },
+      { training: { sourceImageSize: 2.5 } },
+      { training: { sourceImageSize: -28 } },
+    ]) {
+      expect(trainingSourceImageSize({ metadata })).toBeUndefined();
+    }
+    expect(trainingSourceImageSize({})).toBeUndefined();
   });
 });

@@ -31,6 +31,11 @@ export interface TrainingData {
   readonly labelNames?: readonly string[];
   /** MedMNIST data flag the samples come from (stored in the saved model). */
   readonly dataset?: string;
+  /**
+   * Size in px of the published file the images were read from, when they were resized from it (stored in
+   * the saved model, so evaluation reads the same file: a 32 px model may come from the 28 or the 64 px file).
+   */
+  readonly sourceImageSize?: number;
   /** Samples at `indices`, in that order. */
   read(indices: ArrayLike<number>): TrainingBatch;
 }
@@ -55,6 +60,8 @@ export interface TrainingArrays {
   labelNames?: readonly string[];
   /** Name of the data set, stored in the saved model. */
   dataset?: string;
+  /** Size in px of the file the images were resized from (see {@link TrainingData.sourceImageSize}). */
+  sourceImageSize?: number;
 }
 
 /**
@@ -125,6 +132,7 @@ export function trainingDataFromArrays(arrays: TrainingArrays): TrainingData {
     imageShape,
     ...(arrays.labelNames ? { labelNames: [...arrays.labelNames] } : {}),
     ...(arrays.dataset ? { dataset: arrays.dataset } : {}),
+    ...(arrays.sourceImageSize !== undefined ? { sourceImageSize: arrays.sourceImageSize } : {}),
     read(indices) {
       const n = indices.length;
       const out = new Float32Array(n * pixels);
@@ -162,6 +170,7 @@ export function subsetTrainingData(data: TrainingData, indices: ArrayLike<number
     imageShape: data.imageShape,
     ...(data.labelNames ? { labelNames: data.labelNames } : {}),
     ...(data.dataset ? { dataset: data.dataset } : {}),
+    ...(data.sourceImageSize !== undefined ? { sourceImageSize: data.sourceImageSize } : {}),
     read(indices) {
       const mapped = new Int32Array(indices.length);
       for (let k = 0; k < indices.length; k++) {
@@ -180,7 +189,8 @@ export function subsetTrainingData(data: TrainingData, indices: ArrayLike<number
 export type MedmnistSplitLike = Pick<
   MedMnistDataset,
   'flag' | 'split' | 'images' | 'labels' | 'shape' | 'numClasses' | 'multiLabel' | 'labelNames'
->;
+> &
+  Partial<Pick<MedMnistDataset, 'sourceSize'>>;
 
 /**
  * Wraps a loaded MedMNIST split as {@link TrainingData} (uint8 images scaled to [-1, 1] on read).
@@ -209,5 +219,28 @@ export function trainingDataFromMedmnist(dataset: MedmnistSplitLike): TrainingDa
     numClasses: dataset.numClasses,
     labelNames: dataset.labelNames,
     dataset: dataset.flag,
+    // Only a resized split records its file, so models trained on a published size store what they did before.
+    ...(dataset.sourceSize !== undefined && dataset.sourceSize !== height
+      ? { sourceImageSize: dataset.sourceSize }
+      : {}),
   });
+}
+
+/**
+ * Size in px of the published file a saved model's training images were resized from
+ * (`metadata.training.sourceImageSize`), or `undefined` when they were not resized or the model does not say.
+ *
+ * @example
+ * ```ts
+ * // trained by `medsymmflow train --size 64 --image-size 32`
+ * trainingSourceImageSize(model.config); // 64: evaluate it on the 64 px file, resized to 32
+ * ```
+ */
+export function trainingSourceImageSize(config: {
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}): number | undefined {
+  const training = config.metadata?.training;
+  if (training === null || typeof training !== 'object') return undefined;
+  const size = (training as Record<string, unknown>).sourceImageSize;
+  return typeof size === 'number' && Number.isInteger(size) && size > 0 ? size : undefined;
 }
