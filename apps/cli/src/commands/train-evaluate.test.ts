@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadFlowModel } from '@medsymmflow/core-flow';
+import { type FlowModel, loadFlowModel } from '@medsymmflow/core-flow';
 import { createRandom, loadMedMnist, resizeImages, writeNpz } from '@medsymmflow/datasets-medmnist';
 import { learningCurveSvg } from '@medsymmflow/uncertainty';
 import sharp from 'sharp';
@@ -31,25 +31,58 @@ const TRAIN_RETINA = ['train', '--dataset', 'retinamnist', '--root', SHARED_MEDM
 const QUICK_WASM_EPOCH = ['--epochs', '1', ...WASM_BATCHES_OF_16];
 
 /**
- * Checks that the distances of an `evaluate --predictions` CSV equal `distances` (row-major, `numClasses` per
- * image) and returns its data rows.
+ * Runs `evaluate --split val --limit 8 --predictions` (tfjs) on a 32 px RetinaMNIST model and checks that its
+ * distances equal classifying the same validation images, loaded with `load` (file size and resize), directly.
+ * Returns the JSON report, the CSV's data rows and the model inputs ([-1, 1], NHWC).
  */
-async function expectPredictionDistances(
+async function expectEvaluateMatchesDirect(
+  model: FlowModel,
+  modelDir: string,
   csv: string,
-  distances: Float32Array,
-  numClasses: number,
-): Promise<string[]> {
+  load: { root: string; size?: 28 | 64; resize: number },
+  extraArgs: readonly string[] = [],
+): Promise<{ report: Record<string, unknown>; rows: string[]; images: Float32Array }> {
+  const evaluated = await run([
+    'evaluate',
+    '--model',
+    modelDir,
+    '--root',
+    load.root,
+    ...extraArgs,
+    '--split',
+    'val',
+    '--limit',
+    '8',
+    '--runtime',
+    'tfjs',
+    '--json',
+    '--predictions',
+    csv,
+  ]);
+  expect(evaluated.code, evaluated.stderr).toBe(0);
+  const val = await loadMedMnist({ flag: 'retinamnist', split: 'val', ...load });
+  const pixels = load.resize * load.resize * 3;
+  const images = val.getNormalised().subarray(0, 8 * pixels);
+  const direct = await model.classify({
+    images,
+    steps: 1,
+    solver: 'euler',
+    numSamples: 1,
+    batchSize: 32,
+    random: createRandom(0),
+  });
   const rows = (await readFile(csv, 'utf8')).trimEnd().split('\n').slice(1);
+  expect(rows).toHaveLength(8);
   rows.forEach((row, i) => {
     row
       .split(',')
       .slice(3)
       .map(Number)
       .forEach((d, k) => {
-        expect(d).toBeCloseTo(distances[i * numClasses + k], 4);
+        expect(d).toBeCloseTo(direct.distances[i * 5 + k], 4);
       });
   });
-  return rows;
+  return { report: JSON.parse(evaluated.stdout), rows, images };
 }
 
 let temp: string;
@@ -365,42 +398,16 @@ describe('medsymmflow train', () => {
       expect(model.config.imageSize).toBe(32);
       // Attention where the official code has it (downsample rate 4): 8 × 8 instead of 28 px's 7 × 7.
       expect(model.config.architecture.attentionResolutions).toEqual([8]);
-      const csv = join(temp, 'retina-32.csv');
-      const evaluated = await run([
-        'evaluate',
-        '--model',
-        join(out, 'final'),
-        '--root',
-        SHARED_MEDMNIST_DIR,
-        '--split',
-        'val',
-        '--limit',
-        '8',
-        '--runtime',
-        'tfjs',
-        '--json',
-        '--predictions',
-        csv,
-      ]);
-      expect(evaluated.code, evaluated.stderr).toBe(0);
-      expect(JSON.parse(evaluated.stdout)).toMatchObject({ dataset: 'retinamnist', split: 'val', n: 8 });
       // The same distances as classifying the bilinearly upsampled validation images directly.
-      const val = await loadMedMnist({
-        flag: 'retinamnist',
-        split: 'val',
+      const {
+        report,
+        rows,
+        images: enlarged,
+      } = await expectEvaluateMatchesDirect(model, join(out, 'final'), join(temp, 'retina-32.csv'), {
         root: SHARED_MEDMNIST_DIR,
         resize: 32,
       });
-      const direct = await model.classify({
-        images: val.getNormalised().subarray(0, 8 * 32 * 32 * 3),
-        steps: 1,
-        solver: 'euler',
-        numSamples: 1,
-        batchSize: 32,
-        random: createRandom(0),
-      });
-      const rows = await expectPredictionDistances(csv, direct.distances, 5);
-      expect(rows).toHaveLength(8);
+      expect(report).toMatchObject({ dataset: 'retinamnist', split: 'val', n: 8, resizedFrom: 28 });
       // classify enlarges a 28 px PNG of a test image the same way, so it prints the same distances.
       const raw = await loadMedMnist({ flag: 'retinamnist', split: 'val', root: SHARED_MEDMNIST_DIR });
       const pngs = await Promise.all(
@@ -414,7 +421,6 @@ describe('medsymmflow train', () => {
       );
       // The model input classify builds from the PNG is the enlarged test image, value for value (the distances
       // of this barely trained model hardly depend on the input, so they alone would not show it).
-      const enlarged = val.getNormalised();
       for (const [i, png] of pngs.entries()) {
         const input = await readImageForModel(png, model.config);
         expect(Array.from(input)).toEqual(
@@ -502,42 +508,14 @@ describe('medsymmflow train', () => {
       expect(model.config.imageSize).toBe(32);
       expect(model.config.metadata.training).toMatchObject({ sourceImageSize: 64 });
       // root-64 holds no 28 px file: reading the closest published size (the old default) would fail here.
-      const csv = join(temp, 'retina-64-to-32.csv');
-      const evaluated = await run([
-        'evaluate',
-        '--model',
+      const { report } = await expectEvaluateMatchesDirect(
+        model,
         join(out, 'final'),
-        '--root',
-        root64,
-        '--no-download',
-        '--split',
-        'val',
-        '--limit',
-        '8',
-        '--runtime',
-        'tfjs',
-        '--json',
-        '--predictions',
-        csv,
-      ]);
-      expect(evaluated.code, evaluated.stderr).toBe(0);
-      expect(JSON.parse(evaluated.stdout)).toMatchObject({ dataset: 'retinamnist', n: 8, resizedFrom: 64 });
-      const val = await loadMedMnist({
-        flag: 'retinamnist',
-        split: 'val',
-        root: root64,
-        size: 64,
-        resize: 32,
-      });
-      const direct = await model.classify({
-        images: val.getNormalised().subarray(0, 8 * 32 * 32 * 3),
-        steps: 1,
-        solver: 'euler',
-        numSamples: 1,
-        batchSize: 32,
-        random: createRandom(0),
-      });
-      expect(await expectPredictionDistances(csv, direct.distances, 5)).toHaveLength(8);
+        join(temp, 'retina-64-to-32.csv'),
+        { root: root64, size: 64, resize: 32 },
+        ['--no-download'],
+      );
+      expect(report).toMatchObject({ dataset: 'retinamnist', n: 8, resizedFrom: 64 });
     } finally {
       model.dispose();
     }
