@@ -56,17 +56,19 @@ describe('TrainingData', () => {
     ).toThrow(/images\[0\] is 3; float images must lie in \[-1, 1\]/);
   });
 
+  /** A 3-image PneumoniaMNIST-like split of 2×2 images. */
+  const split: MedmnistSplitLike = {
+    flag: 'pneumoniamnist',
+    split: 'train',
+    images,
+    labels: Int32Array.from([0, 1, 1]),
+    shape: [3, 2, 2, 1],
+    numClasses: 2,
+    multiLabel: false,
+    labelNames: ['normal', 'pneumonia'],
+  };
+
   it('adapts a MedMNIST split and refuses multi-label data', () => {
-    const split: MedmnistSplitLike = {
-      flag: 'pneumoniamnist',
-      split: 'train',
-      images,
-      labels: Int32Array.from([0, 1, 1]),
-      shape: [3, 2, 2, 1],
-      numClasses: 2,
-      multiLabel: false,
-      labelNames: ['normal', 'pneumonia'],
-    };
     const adapted = trainingDataFromMedmnist(split);
     expect(adapted).toMatchObject({
       size: 3,
@@ -81,16 +83,6 @@ describe('TrainingData', () => {
   });
 
   it('records the published file a resized split came from, and reads it back from saved metadata', () => {
-    const split: MedmnistSplitLike = {
-      flag: 'retinamnist',
-      split: 'train',
-      images,
-      labels: Int32Array.from([0, 1, 1]),
-      shape: [3, 2, 2, 1],
-      numClasses: 5,
-      multiLabel: false,
-      labelNames: ['0', '1', '2', '3', '4'],
-    };
     // A split at its file's size records nothing (so models trained as before store what they did).
     expect(trainingDataFromMedmnist({ ...split, sourceSize: 2 as never }).sourceImageSize).toBeUndefined();
     expect(trainingDataFromMedmnist(split).sourceImageSize).toBeUndefined();
