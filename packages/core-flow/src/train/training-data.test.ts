@@ -89,6 +89,9 @@ describe('TrainingData', () => {
     const resized = trainingDataFromMedmnist({ ...split, sourceSize: 64 });
     expect(resized.sourceImageSize).toBe(64);
     expect(subsetTrainingData(resized, [0, 2]).sourceImageSize).toBe(64);
+    expect(() =>
+      trainingDataFromArrays({ images, labels: [1, 0, 1], imageShape: [2, 2, 1], sourceImageSize: 0 }),
+    ).toThrow(/sourceImageSize must be the pixel size of the file the images were resized from, got 0/);
 
     expect(trainingSourceImageSize({ metadata: { training: { sourceImageSize: 64 } } })).toBe(64);
     for (const metadata of [

@@ -121,6 +121,12 @@ export function trainingDataFromArrays(arrays: TrainingArrays): TrainingData {
       }
     }
   }
+  const { sourceImageSize } = arrays;
+  if (sourceImageSize !== undefined && !(Number.isInteger(sourceImageSize) && sourceImageSize > 0)) {
+    throw new RangeError(
+      `sourceImageSize must be the pixel size of the file the images were resized from, got ${String(sourceImageSize)}.`,
+    );
+  }
   if (arrays.labelNames !== undefined && arrays.labelNames.length !== numClasses) {
     throw new RangeError(
       `labelNames has ${arrays.labelNames.length} names for ${numClasses} classes; give one name per class.`,
@@ -132,7 +138,7 @@ export function trainingDataFromArrays(arrays: TrainingArrays): TrainingData {
     imageShape,
     ...(arrays.labelNames ? { labelNames: [...arrays.labelNames] } : {}),
     ...(arrays.dataset ? { dataset: arrays.dataset } : {}),
-    ...(arrays.sourceImageSize !== undefined ? { sourceImageSize: arrays.sourceImageSize } : {}),
+    ...(sourceImageSize !== undefined ? { sourceImageSize } : {}),
     read(indices) {
       const n = indices.length;
       const out = new Float32Array(n * pixels);
