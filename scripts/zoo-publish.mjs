@@ -32,7 +32,7 @@ import { parseArgs } from 'node:util';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(REPO, 'apps', 'cli', 'bin', 'medsymmflow.mjs');
-const { resolveUNetConfig, trainingSourceImageSize, validateZooManifest, writeFileAtomic } = await import(
+const { resolveUNetConfig, validateZooManifest, writeFileAtomic } = await import(
   join(REPO, 'packages/core-flow/dist/index.js')
 );
 const { renderModelCard } = await import(join(REPO, 'packages/exporters/dist/index.js'));
@@ -111,7 +111,10 @@ function supportedText(calibration) {
  * and out, image size) stay out: the manifest refuses them.
  */
 function manifestArchitecture({ inChannels, outChannels, imageSize, ...architecture }) {
-  const defaults = resolveUNetConfig({ imageSize });
+  // The summary keys are listed whatever their values; the model's own levels and attention make the defaults
+  // resolvable at any image size (the default attention, 7 px, is no feature-map size of a 32 px network).
+  const { channelMults, attentionResolutions } = architecture;
+  const defaults = resolveUNetConfig({ imageSize, channelMults, attentionResolutions });
   const summary = ['type', 'baseChannels', 'channelMults', 'numResBlocks', 'attentionResolutions'];
   return Object.fromEntries(
     Object.entries(architecture).filter(
@@ -245,12 +248,8 @@ try {
       ? `${selection.name} (${f.validationSamples} noise masks)`
       : selection.name;
   const hours = state.elapsedMs / 3.6e6;
-  // The file the training images were resized from: recorded by train, else (older models) the closest one.
-  const resizedFrom =
-    trainingSourceImageSize(calibratedConfig) ??
-    (getDatasetInfo(entry.dataset).sizes.includes(calibratedConfig.imageSize)
-      ? undefined
-      : closestPublishedSize(entry.dataset, calibratedConfig.imageSize));
+  // The file the test images were resized from, as evaluate chose it (the one train recorded, for older models the closest).
+  const { resizedFrom } = test;
   const training = {
     engine: 'ort (ONNX Runtime training graph, 2 CPU threads)',
     'training time': args['base-minutes']
@@ -433,6 +432,7 @@ try {
     status: 'available',
     version: args.version,
     // What the published model.json says, so the entry cannot go stale when a run changes them.
+    imageSize: modelConfig.imageSize,
     conditioning: modelConfig.conditioning,
     architecture: manifestArchitecture(modelConfig.architecture),
     files,
